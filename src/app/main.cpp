@@ -1,0 +1,205 @@
+// Composition root: command line, config (first run, environment overrides), logging, the
+// server, and signals. The only place that names every concrete component.
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "config/Config.hpp"
+#include "security/PasswordHash.hpp"
+#include "server/Server.hpp"
+#include "util/Log.hpp"
+
+#ifndef TINYICE_VERSION
+#define TINYICE_VERSION "0.0.0"
+#endif
+
+namespace fs = std::filesystem;
+using namespace tinyice;
+
+namespace {
+
+struct Options {
+    fs::path config_path = "tinyice.json";
+    fs::path data_dir;
+};
+
+std::string resolve(const fs::path& base, const std::string& p) {
+    if (p.empty() || p == "off" || fs::path(p).is_absolute()) {
+        return p;
+    }
+    return (base / p).string();
+}
+
+config::Config load_or_create(const Options& opts) {
+    auto getenv = [](const char* name) -> const char* { return std::getenv(name); };
+    if (!fs::exists(opts.config_path)) {
+        config::FirstRunSecrets secrets;
+        auto cfg = config::make_first_run_config(secrets);
+        if (opts.config_path.has_parent_path()) {
+            fs::create_directories(opts.config_path.parent_path());
+        }
+        config::save_config(cfg, opts.config_path);
+        auto applied = config::apply_env_overrides(cfg, getenv);
+        auto overridden = [&](std::string_view name) {
+            return std::find(applied.begin(), applied.end(), name) != applied.end();
+        };
+        std::cout << "TinyIce first run: wrote " << fs::absolute(opts.config_path).string()
+                  << "\n\n  admin user:       " << cfg.auth.admin_user
+                  << "\n  admin password:   "
+                  << (overridden("TINYICE_ADMIN_PASSWORD") ? "(from TINYICE_ADMIN_PASSWORD)"
+                                                           : secrets.admin_password)
+                  << "\n  source password:  "
+                  << (overridden("TINYICE_SOURCE_PASSWORD") ? "(from TINYICE_SOURCE_PASSWORD)"
+                                                            : secrets.source_password)
+                  << "   (default for every mount)"
+                  << "\n  /live password:   " << secrets.live_password
+                  << "   (mount /live, user 'source')"
+                  << "\n\nThese passwords are shown once; the config stores only their hashes.\n"
+                  << std::endl;
+        config::validate(cfg);
+        return cfg;
+    }
+    std::ifstream in(opts.config_path, std::ios::binary);
+    if (!in) {
+        throw config::ConfigError(fmt::format("{}: cannot read the config file",
+                                              opts.config_path.string()));
+    }
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    config::Config cfg;
+    try {
+        cfg = config::parse_config_unvalidated(text);
+        config::apply_env_overrides(cfg, getenv);
+        config::validate(cfg);
+    } catch (const config::ConfigError& e) {
+        throw config::ConfigError(fmt::format("{}: {}", opts.config_path.string(), e.what()));
+    }
+    return cfg;
+}
+
+int wait_for_signal() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    for (;;) {
+        int sig = 0;
+        if (sigwait(&set, &sig) != 0) {
+            return SIGTERM;
+        }
+        if (sig == SIGHUP) {
+            util::logger("main")->warn(
+                "SIGHUP received: configuration reload is not supported yet; restart to apply "
+                "changes");
+            continue;
+        }
+        return sig;
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options opts;
+    CLI::App app{"TinyIce: an Icecast-compatible internet radio server"};
+    app.set_version_flag("-V,--version", std::string("tinyice ") + TINYICE_VERSION);
+    app.add_option("-c,--config", opts.config_path,
+                   "Config file (JSON with comments); written with generated passwords when "
+                   "missing")
+        ->capture_default_str();
+    app.add_option("-d,--data-dir", opts.data_dir,
+                   "Directory for data files and relative log paths (default: the config file's "
+                   "directory)");
+    auto* hash_cmd = app.add_subcommand(
+        "hash-password", "Read a password from standard input and print its hash for the config");
+    app.footer(
+        "Environment: TINYICE_ADMIN_PASSWORD, TINYICE_SOURCE_PASSWORD, TINYICE_ADMIN_USER,\n"
+        "TINYICE_PORT, TINYICE_BIND (comma-separated addresses), TINYICE_HOSTNAME,\n"
+        "TINYICE_LOG_LEVEL override the config file. See README.md.");
+    CLI11_PARSE(app, argc, argv);
+
+    if (*hash_cmd) {
+        std::string password;
+        std::getline(std::cin, password);
+        if (!password.empty() && password.back() == '\r') {
+            password.pop_back();
+        }
+        if (password.empty()) {
+            std::fprintf(stderr, "tinyice: empty password\n");
+            return 2;
+        }
+        std::cout << security::hash_password(password) << std::endl;
+        return 0;
+    }
+
+    // Signals are taken by sigwait in main only; every thread started later inherits the mask.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+
+    auto started = std::chrono::steady_clock::now();
+    config::Config cfg;
+    try {
+        cfg = load_or_create(opts);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "tinyice: %s\n", e.what());
+        return 2;
+    }
+    if (opts.data_dir.empty()) {
+        opts.data_dir = fs::absolute(opts.config_path).parent_path();
+    }
+    try {
+        fs::create_directories(opts.data_dir);
+        util::LogSettings log;
+        log.level = cfg.logging.level;
+        log.format = cfg.logging.format;
+        log.error_log = resolve(opts.data_dir, cfg.logging.error_log);
+        log.access_log = resolve(opts.data_dir, cfg.logging.access_log);
+        util::configure_logging(log);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "tinyice: %s\n", e.what());
+        return 2;
+    }
+
+    auto log = util::logger("main");
+    std::unique_ptr<server::Server> srv;
+    try {
+        srv = std::make_unique<server::Server>(cfg, TINYICE_VERSION);
+        srv->start();
+    } catch (const std::exception& e) {
+        log->critical("cannot start: {}", e.what());
+        return 1;
+    }
+    log->info("TinyIce {} serving (started in {} ms)", TINYICE_VERSION,
+              std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::steady_clock::now() - started)
+                  .count());
+
+    int sig = wait_for_signal();
+    log->info("{} received, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    auto stopping = std::chrono::steady_clock::now();
+    srv->stop();
+    srv->wait();
+    srv.reset();
+    log->info("stopped in {} ms",
+              std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::steady_clock::now() - stopping)
+                  .count());
+    spdlog::shutdown();
+    return 0;
+}
