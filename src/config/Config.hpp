@@ -1,0 +1,178 @@
+#pragma once
+// The typed server configuration: one struct per section, each with its defaults and a defaulted
+// operator== so a reload can restart only the sections that changed.
+//
+// The file format is JSON with // and /* */ comments and trailing commas allowed. Every key is
+// optional (missing = the default below) but unknown keys, duplicate keys and wrongly typed
+// values are errors, and every error names the key path, e.g.
+//   limits.queue_size: must be at least 65536 (got 100)
+//   mounts[2].name: must start with '/'
+//   unknown key 'limts' (did you mean 'limits'?)
+// config/tinyice.example.json documents every field; keep it in step with this header.
+//
+// Loading order used by the app (so headless deployments can supply credentials through the
+// environment instead of the file):
+//   Config cfg = load_config_unvalidated(path);   // syntax, types, unknown keys, overflow
+//   apply_env_overrides(cfg, std::getenv);        // TINYICE_* variables
+//   validate(cfg);                                // ranges, cross-field rules, password hashes
+// parse_config / load_config are the same without the environment step.
+//
+// Only crypt hashes are stored for passwords (see security/PasswordHash.hpp); plain-text
+// passwords in the file are rejected rather than silently accepted.
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tinyice::config {
+
+// The only exception the config layer throws. what() is a one-line message meant for the
+// operator: "<key path>: <problem>", prefixed with the file path by load_config.
+struct ConfigError : std::runtime_error {
+    using runtime_error::runtime_error;
+};
+
+struct ListenAddress {
+    // An IP literal. "::" means dual stack (IPv4 and IPv6 on one socket); "0.0.0.0" is IPv4
+    // only; "127.0.0.1" or "::1" restrict to loopback.
+    std::string address = "::";
+    std::uint16_t port = 8000; // 0 = any free port (useful in tests)
+    bool operator==(const ListenAddress&) const = default;
+};
+
+struct AuthConfig {
+    std::string admin_user = "admin";
+    std::string admin_password;  // crypt hash
+    std::string source_password; // crypt hash: the default source password for every mount
+    bool operator==(const AuthConfig&) const = default;
+};
+
+struct LimitsConfig {
+    unsigned threads = 0;                     // 0 = one event loop per CPU core; max 1024
+    std::uint32_t max_clients = 25000;        // all connections at once (min 1)
+    std::uint32_t max_sources = 64;           // min 1
+    std::uint32_t max_listeners = 0;          // server-wide, 0 = unlimited
+    std::uint32_t max_connections_per_ip = 0; // 0 = unlimited
+    std::uint32_t max_header_bytes = 8192;    // request head limit (1024..65536)
+    std::uint32_t header_timeout_ms = 10000;  // slowloris guard (min 100)
+    std::uint32_t source_timeout_ms = 10000;  // source idle timeout (min 100)
+    std::uint32_t queue_size = 524288;        // per-mount ring bytes (65536..64 MiB)
+    std::uint32_t burst_size = 65536;         // must be < queue_size
+    std::uint32_t flush_interval_ms = 250;    // listener write batching; 0 = write on arrival
+                                              // (low latency); max 2000
+    std::uint32_t metaint = 16000;            // ICY metadata interval in bytes (256..1048576)
+    std::uint32_t listen_backlog = 4096;      // min 1; the kernel caps it at somaxconn
+    bool operator==(const LimitsConfig&) const = default;
+};
+
+struct MountConfig {
+    // "/live": required, starts with '/', at most 255 bytes, no whitespace, control characters,
+    // '?', '#' or '%' (they would not survive URL decoding), and not just "/".
+    std::string name;
+    std::string username = "source";                // non-empty, no ':' (HTTP Basic auth)
+    std::string password;                           // crypt hash; empty = use auth.source_password
+    std::optional<std::uint32_t> max_listeners;     // nullopt = unlimited
+    std::optional<std::uint32_t> burst_size;        // nullopt = limits.burst_size
+    std::optional<std::uint32_t> queue_size;        // nullopt = limits.queue_size
+    std::optional<std::uint32_t> flush_interval_ms; // nullopt = limits.flush_interval_ms
+    std::optional<std::uint32_t> metaint;           // nullopt = limits.metaint
+    std::string fallback;          // mount name or empty; must start with '/' and differ from name
+    bool fallback_override = true; // move listeners back when the source returns
+    bool hidden = false;           // left out of the public status pages
+    std::string stream_name;       // overrides ice-name when non-empty
+    std::string charset = "UTF-8"; // charset of ICY metadata sent to listeners
+    bool operator==(const MountConfig&) const = default;
+};
+
+struct HttpConfig {
+    std::string cors_allow_origin = "*"; // empty = no CORS headers
+    std::string server_header;           // empty = built-in default
+    bool operator==(const HttpConfig&) const = default;
+};
+
+struct LoggingConfig {
+    std::string level = "info";  // trace|debug|info|warn|error|critical|off
+    std::string format = "text"; // text|json
+    std::string error_log;       // path, empty = stderr
+    std::string access_log;      // path, empty = stdout, "off" = disabled
+    bool operator==(const LoggingConfig&) const = default;
+};
+
+struct Config {
+    std::vector<ListenAddress> listen{ListenAddress{}}; // at least one, no overlapping binds
+    std::string hostname = "localhost";                 // used in listen URLs and status pages
+    std::string location = "Earth";
+    std::string admin_email = "admin@localhost";
+    AuthConfig auth;
+    LimitsConfig limits;
+    HttpConfig http;
+    LoggingConfig logging;
+    std::vector<MountConfig> mounts; // names unique; fallbacks must not form cycles (a->b->a)
+
+    // nullptr when no mount of that exact name is configured.
+    [[nodiscard]] const MountConfig* find_mount(std::string_view name) const;
+
+    bool operator==(const Config&) const = default;
+};
+
+// Parses and validates. Throws ConfigError naming the key.
+Config parse_config(std::string_view json_text);
+
+// Parses without validate(): catches syntax errors, unknown or duplicate keys, wrong types,
+// negative numbers, fractions and values that overflow their field. Use this when environment
+// overrides are still to be applied, then call validate().
+Config parse_config_unvalidated(std::string_view json_text);
+
+// Reads and parses `path` (at most 4 MiB). Every ConfigError message starts with the path;
+// a missing or unreadable file is a ConfigError too.
+Config load_config(const std::filesystem::path& path);
+Config load_config_unvalidated(const std::filesystem::path& path);
+
+// Pretty-printed JSON (2-space indent, trailing newline), keys in struct order, every field
+// written; optional mount fields are omitted when nullopt.
+// parse_config_unvalidated(to_json(c)) == c for every c (the fuzz target checks it).
+std::string to_json(const Config& cfg);
+
+// Validates, then writes atomically: a temporary file (mode 0600, it holds password hashes) in
+// the same directory, fsync, rename over `path`, fsync the directory. Readers see either the old
+// or the new file, never a torn one. Throws ConfigError (with the path) on failure.
+void save_config(const Config& cfg, const std::filesystem::path& path);
+
+// Environment overrides for headless deployments. `getenv` is injected for testability.
+//   TINYICE_ADMIN_USER       auth.admin_user
+//   TINYICE_ADMIN_PASSWORD   auth.admin_password: plain text is hashed (hash_password) unless it
+//   TINYICE_SOURCE_PASSWORD  auth.source_password   already looks like a crypt hash
+//   TINYICE_PORT             replaces the port of every listen entry
+//   TINYICE_BIND             comma-separated IP literals replacing the listen list, each with the
+//                            resulting port (TINYICE_PORT if set, else the first entry's port)
+//   TINYICE_HOSTNAME         hostname
+//   TINYICE_LOG_LEVEL        logging.level
+// A variable that is unset or set to the empty string is ignored (container templates often
+// pass empty values for "not configured"). An invalid value throws ConfigError naming the
+// variable, and then `cfg` is left unchanged. Plain-text passwords never appear in errors.
+// Returns the names of the variables that were applied, in the order above.
+std::vector<std::string> apply_env_overrides(Config& cfg,
+                                             const std::function<const char*(const char*)>& getenv);
+
+// All range and cross-field checks; throws ConfigError naming the first bad key.
+// parse_config and load_config call it.
+void validate(const Config& cfg);
+
+struct FirstRunSecrets {
+    std::string admin_password;
+    std::string source_password;
+    std::string live_password;
+};
+
+// The config written on first run: defaults, a generated admin password, a generated default
+// source password and a "/live" mount with its own generated password. Only hashes go into the
+// Config; the plain passwords are returned in `out` to be shown to the operator once.
+// Hashing takes ~100 ms: call it off the I/O threads.
+Config make_first_run_config(FirstRunSecrets& out);
+
+} // namespace tinyice::config
