@@ -28,7 +28,7 @@ Mount::Mount(MountSettings settings)
     // Every mount starts with an empty title so the first ICY block is well formed.
     auto block = std::make_shared<MetaBlock>();
     block->id = next_meta_id();
-    block->bytes = std::string("\x01StreamTitle='';", 16);
+    block->bytes = std::string("\x01StreamTitle='';\0", 17);  // L=1: 16 bytes of text
     meta_.push_back({0, std::move(block)});
 }
 
@@ -109,8 +109,6 @@ void Mount::write(std::span<const std::uint8_t> data) {
         frames_->feed(data, fed_, [this, base_pos](std::uint64_t offset, const codec::FrameInfo&) {
             add_sync_point(base_pos + offset);
         });
-    } else if (fed_ == 0) {
-        add_sync_point(stream_base_.load(std::memory_order_relaxed));  // unknown format: only the stream start is safe
     }
     fed_ += data.size();
     ring_.append(data);
@@ -164,16 +162,21 @@ std::uint64_t Mount::start_position(std::size_t burst_bytes) const {
     std::lock_guard lock(index_mutex_);
     auto floor = std::max(stream_base_.load(std::memory_order_relaxed), ring_.tail());
     auto target = head > burst_bytes ? std::max(head - burst_bytes, floor) : floor;
+    if (format() == codec::StreamFormat::generic) {
+        return target;  // no frame structure known: exactly burst_bytes back
+    }
     auto it = std::lower_bound(sync_points_.begin(), sync_points_.end(), target);
     if (it != sync_points_.end() && *it <= head) {
         return *it;
     }
     // No boundary inside the burst window: start at the newest boundary we know of (an
-    // older one still in the ring), or at the live edge for formats without boundaries.
+    // older one still in the ring). With none known yet (a stream that just started, before
+    // the frame scanner locked), the stream's own first byte is a safe start: it is where the
+    // encoder began (ID3 tag or first frame).
     if (!sync_points_.empty() && sync_points_.back() >= floor) {
         return sync_points_.back();
     }
-    return format() == codec::StreamFormat::generic ? std::max(target, floor) : head;
+    return floor;
 }
 
 std::shared_ptr<const std::vector<std::uint8_t>> Mount::ogg_headers_at(std::uint64_t pos) const {

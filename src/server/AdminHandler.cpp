@@ -90,10 +90,14 @@ asio::awaitable<void> Server::handle_admin(tcp::socket& socket, Request& req, in
 
     if (command == "stats") {
         auto snap = snapshot();
-        co_await send_document(socket, xml_type,
-                               icecast::admin_stats_xml(snap, mount_name ? std::optional<std::string_view>(*mount_name)
-                                                                         : std::nullopt),
-                               status);
+        // Arguments are computed first: GCC 12 mis-destroys temporaries of a conditional
+        // expression inside a co_await statement.
+        std::optional<std::string_view> filter;
+        if (mount_name) {
+            filter = *mount_name;
+        }
+        auto body = icecast::admin_stats_xml(snap, filter);
+        co_await send_document(socket, xml_type, std::move(body), status);
         co_return;
     }
     if (command == "listmounts") {
@@ -187,14 +191,18 @@ asio::awaitable<void> Server::handle_admin(tcp::socket& socket, Request& req, in
             co_await send_error(socket, 400, "Missing parameter", status, true);
             co_return;
         }
-        auto results = co_await on_every_loop([id](EventLoop& loop) { return loop.kill_listener(id); });
+        const core::Mount* key = mount.get();
+        auto results = co_await on_every_loop(
+            [id, key](EventLoop& loop) { return loop.kill_listener(id, key); });
         bool found = std::find(results.begin(), results.end(), true) != results.end();
-        co_await send_document(
-            socket, xml_type,
-            icecast::iceresponse_xml(found ? fmt::format("Client {} removed", id)
-                                           : fmt::format("Client {} not found", id),
-                                     found),
-            status);
+        std::string message;
+        if (found) {
+            message = fmt::format("Client {} removed", id);
+        } else {
+            message = fmt::format("Client {} not found", id);
+        }
+        auto body = icecast::iceresponse_xml(message, found);
+        co_await send_document(socket, xml_type, std::move(body), status);
         co_return;
     }
 
@@ -262,10 +270,13 @@ asio::awaitable<void> Server::handle_status(tcp::socket& socket, Request& req, i
         if (mount) {
             filter = protocol::http::normalize_mount_path(*mount).value_or(*mount);
         }
-        co_await send_document(socket, "application/json; charset=utf-8",
-                               icecast::status_json(snap, filter ? std::optional<std::string_view>(*filter)
-                                                                 : std::nullopt),
-                               status, head_only);
+        std::optional<std::string_view> filter_view;
+        if (filter) {
+            filter_view = *filter;
+        }
+        auto body = icecast::status_json(snap, filter_view);
+        co_await send_document(socket, "application/json; charset=utf-8", std::move(body), status,
+                               head_only);
         co_return;
     }
     if (path == "/server_version.xsl") {

@@ -1,6 +1,8 @@
 #include "server/Authenticator.hpp"
 
-#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <openssl/evp.h>
 
@@ -51,21 +53,26 @@ bool Authenticator::verify_cached(const std::string& password, const std::string
     return true;
 }
 
-boost::asio::awaitable<bool> Authenticator::verify_on_pool(Authenticator* self,
-                                                          std::string password,
-                                                          std::string hash) {
-    co_return self->verify_cached(password, hash);
-}
-
 boost::asio::awaitable<bool> Authenticator::verify(std::string password, std::string hash) {
     if (hash.empty() || password.empty()) {
         co_return false;
     }
-    // A plain coroutine function, not a capturing lambda: GCC 12 mis-destroys the captures of
-    // lambda coroutines handed to co_spawn.
-    co_return co_await boost::asio::co_spawn(
-        pool_, verify_on_pool(this, std::move(password), std::move(hash)),
-        boost::asio::use_awaitable);
+    // Hop to the hashing thread and back with a plain asynchronous operation (no nested
+    // coroutine on the pool): the result is posted to the caller's executor.
+    bool ok = co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable),
+                                                   void(bool)>(
+        [this](auto handler, std::string pw, std::string h) {
+            auto home = boost::asio::get_associated_executor(handler);
+            boost::asio::post(pool_, [this, handler = std::move(handler), home,
+                                      pw = std::move(pw), h = std::move(h)]() mutable {
+                bool result = verify_cached(pw, h);
+                boost::asio::post(home, [handler = std::move(handler), result]() mutable {
+                    std::move(handler)(result);
+                });
+            });
+        },
+        boost::asio::use_awaitable, std::move(password), std::move(hash));
+    co_return ok;
 }
 
 boost::asio::awaitable<bool> Authenticator::is_admin(
@@ -73,25 +80,34 @@ boost::asio::awaitable<bool> Authenticator::is_admin(
     if (creds.user != config_.auth.admin_user) {
         co_return false;
     }
-    co_return co_await verify(creds.password, config_.auth.admin_password);
+    bool ok = co_await verify(creds.password, config_.auth.admin_password);
+    co_return ok;
 }
 
 boost::asio::awaitable<bool> Authenticator::is_source(
     std::string_view mount, const protocol::http::BasicCredentials& creds) {
-    // The user name is not checked for the default password: encoders send "source" or
+    // A mount with its own credentials checks its user name too (as Icecast does). For the
+    // default source password the user name is not checked: encoders send "source" or
     // whatever their UI defaults to, and the password is the secret.
+    std::string hash = config_.auth.source_password;
     if (const auto* m = config_.find_mount(mount); m != nullptr && !m->password.empty()) {
-        co_return co_await verify(creds.password, m->password);
+        if (!m->username.empty() && creds.user != m->username) {
+            co_return false;
+        }
+        hash = m->password;
     }
-    co_return co_await verify(creds.password, config_.auth.source_password);
+    bool ok = co_await verify(creds.password, std::move(hash));
+    co_return ok;
 }
 
 boost::asio::awaitable<bool> Authenticator::may_manage(
     std::string_view mount, const protocol::http::BasicCredentials& creds) {
-    if (co_await is_admin(creds)) {
+    bool admin = co_await is_admin(creds);
+    if (admin) {
         co_return true;
     }
-    co_return co_await is_source(mount, creds);
+    bool source = co_await is_source(mount, creds);
+    co_return source;
 }
 
 }  // namespace tinyice::server

@@ -34,8 +34,6 @@ public:
 
 private:
     boost::asio::awaitable<bool> verify(std::string password, std::string hash);
-    static boost::asio::awaitable<bool> verify_on_pool(Authenticator* self, std::string password,
-                                                       std::string hash);
     bool verify_cached(const std::string& password, const std::string& hash);
 
     const config::Config& config_;

@@ -358,9 +358,9 @@ std::size_t EventLoop::move_listeners(const core::Mount* from,
     return moved;
 }
 
-bool EventLoop::kill_listener(std::uint64_t id) {
+bool EventLoop::kill_listener(std::uint64_t id, const core::Mount* mount) {
     auto it = listeners_.find(id);
-    if (it == listeners_.end()) {
+    if (it == listeners_.end() || (mount != nullptr && it->second->mount.get() != mount)) {
         return false;
     }
     close(*it->second, "killed by admin");

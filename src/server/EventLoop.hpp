@@ -57,7 +57,8 @@ public:
     void source_started(const std::shared_ptr<core::Mount>& mount);
     // Moves every listener fed by `from` to `to`; returns how many moved.
     std::size_t move_listeners(const core::Mount* from, const std::shared_ptr<core::Mount>& to);
-    bool kill_listener(std::uint64_t id);
+    // Closes listener `id` if it is fed by `mount` (any mount when null).
+    bool kill_listener(std::uint64_t id, const core::Mount* mount);
     std::vector<core::ListenerSnapshot> listeners_of(const core::Mount* mount) const;
     std::size_t listener_count() const { return listeners_.size(); }
 

@@ -258,10 +258,10 @@ asio::awaitable<void> Server::session(tcp::socket socket, EventLoop& loop, Conne
         }
         if (st == protocol::http::RequestHeadParser::Status::error) {
             bool too_large = parser.error() == protocol::http::HeadError::too_large;
-            co_await send_error(socket, too_large ? 431 : 400,
-                                too_large ? "Request header too large"
-                                          : protocol::http::to_string(parser.error()),
-                                status);
+            int code = too_large ? 431 : 400;
+            std::string_view message =
+                too_large ? "Request header too large" : protocol::http::to_string(parser.error());
+            co_await send_error(socket, code, message, status);
             log_access(ip, "-", "-", status, 0, "", "", std::chrono::steady_clock::now() - started);
             co_return;
         }
@@ -333,7 +333,8 @@ asio::awaitable<void> Server::route(tcp::socket& socket, Request& req, Connectio
         co_await handle_status(socket, req, status);
         co_return;
     }
-    if (co_await handle_playlist(socket, req, status)) {
+    bool served = co_await handle_playlist(socket, req, status);
+    if (served) {
         co_return;
     }
     co_await handle_listener(socket, req, slot, status);

@@ -140,9 +140,10 @@ auto Server::on_every_loop(Fn fn)
     out.reserve(loops_.size());
     for (auto& loop : loops_) {
         EventLoop* target = loop.get();
-        out.push_back(co_await boost::asio::co_spawn(
+        Result r = co_await boost::asio::co_spawn(
             target->context(), detail::run_on_loop<Result>(&fn, target),
-            boost::asio::use_awaitable));
+            boost::asio::use_awaitable);
+        out.push_back(std::move(r));
     }
     co_return out;
 }

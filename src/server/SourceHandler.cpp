@@ -23,8 +23,10 @@ constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 asio::awaitable<void> Server::handle_source(tcp::socket& socket, Request& req, int& status) {
     auto log = util::logger("source");
     const auto& head = req.head;
-    if (req.path.empty() || req.path.ends_with(".m3u") || req.path.ends_with(".pls") ||
-        req.path.ends_with(".xspf") || req.path.starts_with("/admin")) {
+    // Names that the server answers itself can never be mounts.
+    if (req.path.empty() || req.path == "/" || req.path.ends_with(".m3u") ||
+        req.path.ends_with(".pls") || req.path.ends_with(".xspf") || req.path.ends_with(".xsl") ||
+        req.path.starts_with("/admin")) {
         co_await send_error(socket, 400, "Invalid mountpoint", status);
         co_return;
     }
@@ -35,7 +37,8 @@ asio::awaitable<void> Server::handle_source(tcp::socket& socket, Request& req, i
         co_await send_unauthorized(socket, status);
         co_return;
     }
-    if (!co_await auth_.is_source(req.path, *creds)) {
+    bool authorised = co_await auth_.is_source(req.path, *creds);
+    if (!authorised) {
         log->warn("{}: wrong source password for {}", req.ip, req.path);
         co_await send_unauthorized(socket, status);
         co_return;

@@ -58,9 +58,9 @@ def wait_until(predicate, timeout=10.0, interval=0.05, what="condition"):
 class TinyIce:
     """A tinyice process with its own temp dir and config. Use as a context manager."""
 
-    def __init__(self, mounts=None, limits=None, extra=None, listen=None, env=None):
+    def __init__(self, mounts=None, limits=None, extra=None, listen=None, env=None, port=None):
         self.dir = tempfile.mkdtemp(prefix="tinyice-it-")
-        self.port = free_port()
+        self.port = port or free_port()
         self.config_path = os.path.join(self.dir, "tinyice.json")
         cfg = {
             "listen": listen or [{"address": "127.0.0.1", "port": self.port}],
