@@ -289,6 +289,20 @@ void EventLoop::close(Listener& l, std::string_view reason) {
     listeners_.erase(l.id);
 }
 
+void EventLoop::retarget(Listener& l, const std::shared_ptr<core::Mount>& mount) {
+    // Low-latency listeners are indexed by mount: re-index around the switch.
+    bool low = l.interval_ticks == 0;
+    if (low) {
+        unregister_low_latency(l);
+    }
+    l.mount->listener_removed();
+    attach(l, mount, 0);  // at the live edge, on a frame/page boundary
+    mount->listener_added();
+    if (low) {
+        register_low_latency(l);
+    }
+}
+
 void EventLoop::source_ended(const std::shared_ptr<core::Mount>& mount,
                              const std::shared_ptr<core::Mount>& fallback) {
     std::vector<Listener*> affected;
@@ -299,16 +313,7 @@ void EventLoop::source_ended(const std::shared_ptr<core::Mount>& mount,
     }
     for (auto* l : affected) {
         if (fallback && fallback->has_source() && fallback->format() == mount->format()) {
-            bool low = l->interval_ticks == 0;
-            if (low) {
-                unregister_low_latency(*l);
-            }
-            mount->listener_removed();
-            attach(*l, fallback, 0);
-            fallback->listener_added();
-            if (low) {
-                register_low_latency(*l);
-            }
+            retarget(*l, fallback);
         } else {
             close(*l, "source left");
         }
@@ -317,20 +322,8 @@ void EventLoop::source_ended(const std::shared_ptr<core::Mount>& mount,
 
 void EventLoop::source_started(const std::shared_ptr<core::Mount>& mount) {
     for (auto& [id, l] : listeners_) {
-        if (l->home == mount && l->mount != mount) {
-            if (mount->format() != l->mount->format()) {
-                continue;
-            }
-            bool low = l->interval_ticks == 0;
-            if (low) {
-                unregister_low_latency(*l);
-            }
-            l->mount->listener_removed();
-            attach(*l, mount, 0);
-            mount->listener_added();
-            if (low) {
-                register_low_latency(*l);
-            }
+        if (l->home == mount && l->mount != mount && mount->format() == l->mount->format()) {
+            retarget(*l, mount);
         }
     }
 }
@@ -339,21 +332,11 @@ std::size_t EventLoop::move_listeners(const core::Mount* from,
                                       const std::shared_ptr<core::Mount>& to) {
     std::size_t moved = 0;
     for (auto& [id, l] : listeners_) {
-        if (l->mount.get() != from) {
-            continue;
+        if (l->mount.get() == from) {
+            retarget(*l, to);
+            l->home = to;
+            ++moved;
         }
-        bool low = l->interval_ticks == 0;
-        if (low) {
-            unregister_low_latency(*l);
-        }
-        l->mount->listener_removed();
-        attach(*l, to, 0);
-        l->home = to;
-        to->listener_added();
-        if (low) {
-            register_low_latency(*l);
-        }
-        ++moved;
     }
     return moved;
 }

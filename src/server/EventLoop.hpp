@@ -74,6 +74,8 @@ private:
     // Writes what is pending for `l`; false when the listener was closed.
     bool flush(Listener& l);
     void close(Listener& l, std::string_view reason);
+    // Moves `l` to `mount`'s live edge, keeping counts and indexes right.
+    void retarget(Listener& l, const std::shared_ptr<core::Mount>& mount);
     void register_low_latency(Listener& l);
     void unregister_low_latency(Listener& l);
 

