@@ -82,8 +82,10 @@ void EventLoop::on_tick(const boost::system::error_code& ec) {
     int budget = 8;
     while (next_tick_ <= now && budget-- > 0) {
         auto slot = static_cast<std::size_t>(tick_count_ % wheel_size);
-        due_.clear();
-        due_.swap(wheel_[slot]);
+        // Copy out rather than swap: every vector keeps the capacity it grew to, so in steady
+        // state rescheduling never allocates.
+        due_.assign(wheel_[slot].begin(), wheel_[slot].end());
+        wheel_[slot].clear();
         for (auto* l : due_) {
             l->scheduled = false;
         }
