@@ -147,8 +147,7 @@ void EventLoop::unregister_low_latency(Listener& l) {
 void EventLoop::attach(Listener& l, const std::shared_ptr<core::Mount>& mount, std::size_t burst) {
     l.mount = mount;
     l.pos = mount->start_position(burst);
-    l.ogg = mount->format() == codec::StreamFormat::ogg;
-    if (l.ogg) {
+    if (mount->format() == codec::StreamFormat::ogg) {
         if (auto headers = mount->ogg_headers_at(l.pos)) {
             l.prefix.append(headers->begin(), headers->end());
         }

@@ -29,7 +29,6 @@ struct Listener {
     std::size_t prefix_sent = 0;
     protocol::icecast::IcyInterleaver icy;
     std::shared_ptr<const core::MetaBlock> meta;  // block being sent (kept alive for partials)
-    bool ogg = false;
 
     // Scheduling (EventLoop bookkeeping).
     std::uint32_t interval_ticks = 0;      // 0 = low latency: flushed when data arrives
@@ -39,7 +38,6 @@ struct Listener {
 
     // For the admin API and the access log.
     std::chrono::steady_clock::time_point connected_at;
-    std::int64_t connected_unix = 0;
     std::uint64_t bytes_sent = 0;
     std::string ip;
     std::string user_agent;

@@ -109,9 +109,6 @@ asio::awaitable<void> Server::handle_listener(tcp::socket& socket, Request& req,
     l.home = home;
     l.prefix = std::move(response);
     l.connected_at = std::chrono::steady_clock::now();
-    l.connected_unix = std::chrono::duration_cast<std::chrono::seconds>(
-                           std::chrono::system_clock::now().time_since_epoch())
-                           .count();
     l.ip = req.ip;
     l.user_agent = truncated(head.header("user-agent").value_or(""), 256);
     l.referer = truncated(head.header("referer").value_or(""), 256);
