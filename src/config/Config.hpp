@@ -103,6 +103,76 @@ struct LoggingConfig {
     bool operator==(const LoggingConfig&) const = default;
 };
 
+struct StorageConfig {
+    // SQLite database (history, library index, AutoDJ state); relative paths are resolved
+    // against the data directory.
+    std::string database = "tinyice.db";
+    std::uint32_t history_days = 365; // plays older than this are deleted daily; 0 = keep all
+    bool operator==(const StorageConfig&) const = default;
+};
+
+// An external command run without a shell: command[0] is the program (searched in PATH when it
+// has no '/'), the rest are its arguments. An empty command = no hook.
+struct HookConfig {
+    std::vector<std::string> command;
+    std::uint32_t timeout_ms = 5000; // 100..600000
+    bool operator==(const HookConfig&) const = default;
+};
+
+struct MpdConfig {
+    bool enabled = false;
+    std::string address = "127.0.0.1"; // IP literal; loopback by default
+    std::uint16_t port = 6600;         // 0 = any free port
+    std::string password;              // crypt hash; "" = no password
+    bool operator==(const MpdConfig&) const = default;
+};
+
+struct AutoDjConfig {
+    std::string name;      // unique, [A-Za-z0-9_.-], 1..64 bytes
+    std::string mount;     // the mount it feeds ("/autodj"); a mount name
+    std::string music_dir; // library folder; relative = against the data directory
+    bool enabled = true;   // started with the server
+    std::string format = "mp3"; // mp3 | opus | vorbis | aac
+    std::uint32_t bitrate = 128; // kbps
+    std::uint32_t sample_rate = 0; // 0 = 44100 (opus: always 48000)
+    std::uint32_t channels = 2;    // 1 or 2
+    bool shuffle = false;          // initial modes (the running state is kept in the database)
+    bool loop = true;
+    double crossfade = 0;          // seconds, 0..30; 0 = gapless
+    bool normalize = true;         // loudness normalisation (ReplayGain tags or EBU R128)
+    double target_lufs = -16;      // -40..-5
+    std::uint32_t volume = 100;    // percent, 0..100
+    std::string playlist;          // M3U/PLS loaded at first start; "" = the whole library
+    bool analyse_loudness = true;  // measure tracks without ReplayGain tags in the background
+    HookConfig next_track;         // prints the next file to play
+    HookConfig on_play;            // run at every track start
+    MpdConfig mpd;
+    std::string stream_name;       // icy-name; "" = the station name
+    std::string description;
+    std::string genre;
+    std::string url;
+    bool is_public = false;
+    bool operator==(const AutoDjConfig&) const = default;
+};
+
+struct TranscoderConfig {
+    std::string name;   // unique, like AutoDJ names
+    std::string input;  // the mount to read
+    std::string output; // the mount to feed; with a ladder, the base name ("" = input)
+    std::string format = "mp3";  // mp3 | opus | vorbis | aac
+    std::uint32_t bitrate = 128; // kbps (ignored when ladder is set)
+    // Several outputs from one decoder: one per bitrate, named "<output>-<bitrate>"
+    // (e.g. "/live-64", "/live-128").
+    std::vector<std::uint32_t> ladder;
+    std::uint32_t sample_rate = 0; // 0 = the input's rate (opus: 48000)
+    std::uint32_t channels = 2;
+    bool enabled = true;
+    std::string stream_name;       // "" = the input's name
+    bool operator==(const TranscoderConfig&) const = default;
+    // The mounts this transcoder feeds.
+    [[nodiscard]] std::vector<std::string> output_mounts() const;
+};
+
 struct Config {
     std::vector<ListenAddress> listen{ListenAddress{}}; // at least one, no overlapping binds
     std::string hostname = "localhost";                 // used in listen URLs and status pages
@@ -113,12 +183,25 @@ struct Config {
     HttpConfig http;
     LoggingConfig logging;
     std::vector<MountConfig> mounts; // names unique; fallbacks must not form cycles (a->b->a)
+    StorageConfig storage;
+    std::vector<AutoDjConfig> autodj;
+    std::vector<TranscoderConfig> transcoders;
 
     // nullptr when no mount of that exact name is configured.
     [[nodiscard]] const MountConfig* find_mount(std::string_view name) const;
 
     bool operator==(const Config&) const = default;
 };
+
+// Validation of one AutoDJ or transcoder section on its own (used for definitions made through
+// the admin API, which do not live in the file). `path` prefixes error messages.
+void validate_autodj(const AutoDjConfig& a, const std::string& path);
+void validate_transcoder(const TranscoderConfig& t, const std::string& path);
+// JSON of one section (the shape used in the file) and back; parse throws ConfigError.
+std::string to_json(const AutoDjConfig& a);
+std::string to_json(const TranscoderConfig& t);
+AutoDjConfig parse_autodj(std::string_view json_text);
+TranscoderConfig parse_transcoder(std::string_view json_text);
 
 // Parses and validates. Throws ConfigError naming the key.
 Config parse_config(std::string_view json_text);

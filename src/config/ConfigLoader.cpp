@@ -31,8 +31,9 @@ constexpr std::size_t max_config_bytes = std::size_t{4} * 1024 * 1024;
 
 using KeyList = std::span<const std::string_view>;
 
-constexpr std::string_view root_keys[] = {"listen", "hostname", "location", "admin_email", "auth",
-                                          "limits", "http",     "logging",  "mounts"};
+constexpr std::string_view root_keys[] = {
+    "listen", "hostname", "location", "admin_email", "auth",       "limits",
+    "http",   "logging",  "mounts",   "storage",     "autodj",     "transcoders"};
 constexpr std::string_view listen_keys[] = {"address", "port"};
 constexpr std::string_view auth_keys[] = {"admin_user", "admin_password", "source_password"};
 constexpr std::string_view limits_keys[] = {"threads",
@@ -54,11 +55,23 @@ constexpr std::string_view mount_keys[] = {
     "hidden",     "stream_name",       "charset"};
 constexpr std::string_view http_keys[] = {"cors_allow_origin", "server_header"};
 constexpr std::string_view logging_keys[] = {"level", "format", "error_log", "access_log"};
+constexpr std::string_view storage_keys[] = {"database", "history_days"};
+constexpr std::string_view hook_keys[] = {"command", "timeout_ms"};
+constexpr std::string_view mpd_keys[] = {"enabled", "address", "port", "password"};
+constexpr std::string_view autodj_keys[] = {
+    "name",        "mount",      "music_dir",   "enabled",     "format",  "bitrate",
+    "sample_rate", "channels",   "shuffle",     "loop",        "crossfade", "normalize",
+    "target_lufs", "volume",     "playlist",    "analyse_loudness", "next_track", "on_play",
+    "mpd",         "stream_name", "description", "genre",      "url",     "public"};
+constexpr std::string_view transcoder_keys[] = {
+    "name",        "input",    "output",  "format",     "bitrate", "ladder",
+    "sample_rate", "channels", "enabled", "stream_name"};
 
 // Sections a misplaced top-level key may belong to, for "did you mean 'limits.queue_size'?".
 constexpr std::pair<std::string_view, KeyList> nested_sections[] = {
     {"listen[]", listen_keys}, {"auth", auth_keys},       {"limits", limits_keys},
-    {"http", http_keys},       {"logging", logging_keys}, {"mounts[]", mount_keys}};
+    {"http", http_keys},       {"logging", logging_keys}, {"mounts[]", mount_keys},
+    {"storage", storage_keys}, {"autodj[]", autodj_keys}, {"transcoders[]", transcoder_keys}};
 
 [[noreturn]] void fail(const std::string& path, const std::string& problem) {
     throw ConfigError(path.empty() ? problem : path + ": " + problem);
@@ -247,6 +260,55 @@ public:
         }
     }
 
+    void read(std::string_view key, double& out) const {
+        if (const json::value* v = find(key)) {
+            if (!v->is_number()) {
+                std::string problem = "expected a number (got " + describe(*v) + ")";
+                if (v->is_string()) {
+                    problem += "; write numbers without quotes";
+                }
+                fail(path_of(key), problem);
+            }
+            out = v->to_number<double>();
+            if (!std::isfinite(out)) {
+                fail(path_of(key), "must be a finite number");
+            }
+        }
+    }
+
+    void read(std::string_view key, std::vector<std::string>& out) const {
+        if (const json::value* v = find(key)) {
+            if (!v->is_array()) {
+                fail(path_of(key), "expected an array of strings (got " + describe(*v) + ")");
+            }
+            out.clear();
+            const auto& array = v->get_array();
+            for (std::size_t i = 0; i < array.size(); ++i) {
+                if (!array[i].is_string()) {
+                    fail(path_of(key) + "[" + std::to_string(i) + "]",
+                         "expected a string (got " + describe(array[i]) + ")");
+                }
+                out.emplace_back(array[i].get_string().data(), array[i].get_string().size());
+            }
+        }
+    }
+
+    template <std::unsigned_integral T>
+    void read(std::string_view key, std::vector<T>& out) const {
+        if (const json::value* v = find(key)) {
+            if (!v->is_array()) {
+                fail(path_of(key), "expected an array of integers (got " + describe(*v) + ")");
+            }
+            out.clear();
+            const auto& array = v->get_array();
+            for (std::size_t i = 0; i < array.size(); ++i) {
+                out.push_back(static_cast<T>(
+                    read_unsigned(array[i], path_of(key) + "[" + std::to_string(i) + "]",
+                                  std::numeric_limits<T>::max())));
+            }
+        }
+    }
+
     // null or absent = nullopt, so an operator can switch an override off explicitly.
     template <std::unsigned_integral T>
     void read(std::string_view key, std::optional<T>& out) const {
@@ -364,6 +426,80 @@ void read_logging(const ObjectReader& root, LoggingConfig& out) {
     r.read("access_log", out.access_log);
 }
 
+void read_storage(const ObjectReader& root, StorageConfig& out) {
+    const json::value* v = root.find("storage");
+    if (v == nullptr) {
+        return;
+    }
+    const ObjectReader r(*v, "storage", storage_keys);
+    r.read("database", out.database);
+    r.read("history_days", out.history_days);
+}
+
+void read_hook(const ObjectReader& parent, std::string_view key, HookConfig& out) {
+    const json::value* v = parent.find(key);
+    if (v == nullptr || v->is_null()) {
+        return;
+    }
+    const ObjectReader r(*v, parent.path_of(key), hook_keys);
+    r.read("command", out.command);
+    r.read("timeout_ms", out.timeout_ms);
+}
+
+void read_mpd(const ObjectReader& parent, MpdConfig& out) {
+    const json::value* v = parent.find("mpd");
+    if (v == nullptr || v->is_null()) {
+        return;
+    }
+    const ObjectReader r(*v, parent.path_of("mpd"), mpd_keys);
+    r.read("enabled", out.enabled);
+    r.read("address", out.address);
+    r.read("port", out.port);
+    r.read("password", out.password);
+}
+
+void read_autodj(const json::value& v, const std::string& path, AutoDjConfig& out) {
+    const ObjectReader r(v, path, autodj_keys);
+    r.read("name", out.name);
+    r.read("mount", out.mount);
+    r.read("music_dir", out.music_dir);
+    r.read("enabled", out.enabled);
+    r.read("format", out.format);
+    r.read("bitrate", out.bitrate);
+    r.read("sample_rate", out.sample_rate);
+    r.read("channels", out.channels);
+    r.read("shuffle", out.shuffle);
+    r.read("loop", out.loop);
+    r.read("crossfade", out.crossfade);
+    r.read("normalize", out.normalize);
+    r.read("target_lufs", out.target_lufs);
+    r.read("volume", out.volume);
+    r.read("playlist", out.playlist);
+    r.read("analyse_loudness", out.analyse_loudness);
+    read_hook(r, "next_track", out.next_track);
+    read_hook(r, "on_play", out.on_play);
+    read_mpd(r, out.mpd);
+    r.read("stream_name", out.stream_name);
+    r.read("description", out.description);
+    r.read("genre", out.genre);
+    r.read("url", out.url);
+    r.read("public", out.is_public);
+}
+
+void read_transcoder(const json::value& v, const std::string& path, TranscoderConfig& out) {
+    const ObjectReader r(v, path, transcoder_keys);
+    r.read("name", out.name);
+    r.read("input", out.input);
+    r.read("output", out.output);
+    r.read("format", out.format);
+    r.read("bitrate", out.bitrate);
+    r.read("ladder", out.ladder);
+    r.read("sample_rate", out.sample_rate);
+    r.read("channels", out.channels);
+    r.read("enabled", out.enabled);
+    r.read("stream_name", out.stream_name);
+}
+
 std::string error_text(int err) {
     return std::error_code(err, std::generic_category()).message(); // strerror is not thread-safe
 }
@@ -428,7 +564,31 @@ Config parse_config_unvalidated(std::string_view json_text) {
     read_http(root, cfg.http);
     read_logging(root, cfg.logging);
     cfg.mounts = read_array(root, "mounts", std::move(cfg.mounts), read_mount);
+    read_storage(root, cfg.storage);
+    cfg.autodj = read_array(root, "autodj", std::move(cfg.autodj), read_autodj);
+    cfg.transcoders = read_array(root, "transcoders", std::move(cfg.transcoders), read_transcoder);
     return cfg;
+}
+
+namespace {
+json::value parse_section(std::string_view json_text) {
+    if (json_text.size() > max_config_bytes) {
+        throw ConfigError("definition is larger than 4 MiB");
+    }
+    return detail::parse_json_document(json_text);
+}
+} // namespace
+
+AutoDjConfig parse_autodj(std::string_view json_text) {
+    AutoDjConfig out;
+    read_autodj(parse_section(json_text), "", out);
+    return out;
+}
+
+TranscoderConfig parse_transcoder(std::string_view json_text) {
+    TranscoderConfig out;
+    read_transcoder(parse_section(json_text), "", out);
+    return out;
 }
 
 Config parse_config(std::string_view json_text) {

@@ -293,7 +293,232 @@ void validate_mounts(const std::vector<MountConfig>& mounts, const LimitsConfig&
     validate_fallback_cycles(mounts, by_name);
 }
 
+// Station and transcoder names end up in URLs (/api/autodj/<name>), log lines and file names.
+std::string check_object_name(std::string_view name) {
+    if (name.empty() || name.size() > 64) {
+        return "must be 1 to 64 characters (got " + detail::quoted(name) + ")";
+    }
+    for (char c : name) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                        c == '-' || c == '_' || c == '.';
+        if (!ok) {
+            return "may only contain letters, digits, '-', '_' and '.' (got " +
+                   detail::quoted(name) + ")";
+        }
+    }
+    return {};
+}
+
+constexpr std::array<std::uint32_t, 18> mp3_bitrates{8,   16,  24,  32,  40,  48,  56,  64,  80,
+                                                     96,  112, 128, 144, 160, 192, 224, 256, 320};
+constexpr std::array<std::uint32_t, 9> sample_rates{8000,  11025, 12000, 16000, 22050,
+                                                    24000, 32000, 44100, 48000};
+
+std::string check_format(std::string_view format) {
+    if (format == "mp3" || format == "opus" || format == "vorbis" || format == "aac") {
+        return {};
+    }
+    return "must be mp3, opus, vorbis or aac (got " + detail::quoted(format) + ")";
+}
+
+std::string check_bitrate(std::string_view format, std::uint32_t kbps) {
+    const auto range = [kbps](std::uint32_t lo, std::uint32_t hi) -> std::string {
+        if (kbps < lo || kbps > hi) {
+            return "must be " + std::to_string(lo) + " to " + std::to_string(hi) + " kbps (got " +
+                   std::to_string(kbps) + ")";
+        }
+        return {};
+    };
+    if (format == "mp3") {
+        if (std::find(mp3_bitrates.begin(), mp3_bitrates.end(), kbps) == mp3_bitrates.end()) {
+            return "must be an MP3 bitrate: 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, "
+                   "144, 160, 192, 224, 256 or 320 (got " +
+                   std::to_string(kbps) + ")";
+        }
+        return {};
+    }
+    if (format == "aac") {
+        return range(16, 320);
+    }
+    if (format == "opus") {
+        return range(6, 510);
+    }
+    return range(32, 500); // vorbis
+}
+
+void check_audio_format(const std::string& path, std::string_view format, std::uint32_t sample_rate,
+                        std::uint32_t channels) {
+    if (sample_rate != 0 &&
+        std::find(sample_rates.begin(), sample_rates.end(), sample_rate) == sample_rates.end()) {
+        fail(path + ".sample_rate",
+             "must be 0 (automatic) or one of 8000, 11025, 12000, 16000, 22050, 24000, 32000, "
+             "44100, 48000 (got " +
+                 std::to_string(sample_rate) + ")");
+    }
+    if (format == "opus" && sample_rate != 0 && sample_rate != 48000) {
+        fail(path + ".sample_rate", "Opus always runs at 48000 Hz: use 0 or 48000 (got " +
+                                        std::to_string(sample_rate) + ")");
+    }
+    check_range(path + ".channels", channels, 1, 2);
+}
+
+void validate_hook(const HookConfig& hook, const std::string& path) {
+    if (hook.command.empty()) {
+        return;
+    }
+    if (hook.command.front().empty()) {
+        fail(path + ".command[0]", "must name a program (an empty command list means no hook)");
+    }
+    if (hook.command.size() > 64) {
+        fail(path + ".command", "at most 64 arguments");
+    }
+    for (std::size_t i = 0; i < hook.command.size(); ++i) {
+        if (hook.command[i].find('\0') != std::string::npos || hook.command[i].size() > 4096) {
+            fail(path + ".command[" + std::to_string(i) + "]",
+                 "must not contain NUL bytes or be longer than 4096 bytes");
+        }
+    }
+    check_range(path + ".timeout_ms", hook.timeout_ms, 100, 600000);
+}
+
+std::vector<std::string> ladder_names(const TranscoderConfig& t) {
+    std::vector<std::string> out;
+    const std::string base = t.output.empty() ? t.input : t.output;
+    if (t.ladder.empty()) {
+        out.push_back(base);
+    } else {
+        for (auto b : t.ladder) {
+            out.push_back(base + "-" + std::to_string(b));
+        }
+    }
+    return out;
+}
+
+void validate_autodjs(const Config& cfg) {
+    std::unordered_map<std::string_view, std::size_t> names;
+    std::unordered_map<std::string_view, std::size_t> mounts;
+    std::unordered_map<std::uint16_t, std::size_t> mpd_ports;
+    for (std::size_t i = 0; i < cfg.autodj.size(); ++i) {
+        const auto& a = cfg.autodj[i];
+        const std::string path = index_path("autodj", i);
+        validate_autodj(a, path);
+        if (auto [it, ok] = names.emplace(a.name, i); !ok) {
+            fail(path + ".name", "duplicate AutoDJ name " + detail::quoted(a.name) + " (also " +
+                                     index_path("autodj", it->second) + ")");
+        }
+        if (auto [it, ok] = mounts.emplace(a.mount, i); !ok) {
+            fail(path + ".mount", "mount " + detail::quoted(a.mount) + " is already fed by " +
+                                      index_path("autodj", it->second));
+        }
+        if (a.mpd.enabled && a.mpd.port != 0) {
+            if (auto [it, ok] = mpd_ports.emplace(a.mpd.port, i); !ok) {
+                fail(path + ".mpd.port", "port " + std::to_string(a.mpd.port) +
+                                             " is already used by " +
+                                             index_path("autodj", it->second) + ".mpd");
+            }
+            for (const auto& l : cfg.listen) {
+                if (l.port == a.mpd.port) {
+                    fail(path + ".mpd.port", "port " + std::to_string(a.mpd.port) +
+                                                 " is the HTTP listen port");
+                }
+            }
+        }
+    }
+    std::unordered_map<std::string, std::string> outputs;
+    for (std::size_t i = 0; i < cfg.transcoders.size(); ++i) {
+        const auto& t = cfg.transcoders[i];
+        const std::string path = index_path("transcoders", i);
+        validate_transcoder(t, path);
+        if (auto [it, ok] = names.emplace(t.name, i); !ok) {
+            fail(path + ".name", "duplicate name " + detail::quoted(t.name) +
+                                     " (AutoDJ stations and transcoders share one namespace)");
+        }
+        for (const auto& out : ladder_names(t)) {
+            if (mounts.count(out) != 0) {
+                fail(path + ".output", "mount " + detail::quoted(out) + " is fed by an AutoDJ");
+            }
+            if (auto [it, ok] = outputs.emplace(out, path); !ok) {
+                fail(path + ".output", "mount " + detail::quoted(out) + " is already fed by " +
+                                           it->second);
+            }
+        }
+    }
+}
+
 } // namespace
+
+std::vector<std::string> TranscoderConfig::output_mounts() const {
+    return ladder_names(*this);
+}
+
+void validate_autodj(const AutoDjConfig& a, const std::string& path) {
+    const std::string p = path.empty() ? std::string() : path + ".";
+    check(p + "name", check_object_name(a.name));
+    check(p + "mount", check_mount_name(a.mount));
+    if (a.music_dir.empty()) {
+        fail(p + "music_dir", "is required: the folder with the music to play");
+    }
+    check_no_control_chars(p + "music_dir", a.music_dir);
+    check(p + "format", check_format(a.format));
+    check(p + "bitrate", check_bitrate(a.format, a.bitrate));
+    check_audio_format(p.empty() ? "autodj" : path, a.format, a.sample_rate, a.channels);
+    if (!(a.crossfade >= 0 && a.crossfade <= 30)) {
+        fail(p + "crossfade", "must be 0 to 30 seconds (got " + std::to_string(a.crossfade) + ")");
+    }
+    if (!(a.target_lufs >= -40 && a.target_lufs <= -5)) {
+        fail(p + "target_lufs",
+             "must be -40 to -5 LUFS (got " + std::to_string(a.target_lufs) + ")");
+    }
+    check_at_most(p + "volume", a.volume, 100);
+    check_no_control_chars(p + "playlist", a.playlist);
+    validate_hook(a.next_track, p + "next_track");
+    validate_hook(a.on_play, p + "on_play");
+    check(p + "mpd.address", detail::check_ip_address(a.mpd.address));
+    if (!a.mpd.password.empty() && !security::looks_like_hash(a.mpd.password)) {
+        fail(p + "mpd.password",
+             "is not a crypt hash (plain-text passwords are not accepted); use 'tinyice "
+             "hash-password' to make one");
+    }
+    check_no_control_chars(p + "stream_name", a.stream_name);
+    check_no_control_chars(p + "description", a.description);
+    check_no_control_chars(p + "genre", a.genre);
+    check_no_control_chars(p + "url", a.url);
+}
+
+void validate_transcoder(const TranscoderConfig& t, const std::string& path) {
+    const std::string p = path.empty() ? std::string() : path + ".";
+    check(p + "name", check_object_name(t.name));
+    check(p + "input", check_mount_name(t.input));
+    if (!t.output.empty()) {
+        check(p + "output", check_mount_name(t.output));
+    }
+    check(p + "format", check_format(t.format));
+    if (t.ladder.empty()) {
+        check(p + "bitrate", check_bitrate(t.format, t.bitrate));
+        if (t.output.empty() || t.output == t.input) {
+            fail(p + "output", "must name a mount other than the input " +
+                                   detail::quoted(t.input) + " (or use a ladder)");
+        }
+    } else {
+        if (t.ladder.size() > 8) {
+            fail(p + "ladder", "at most 8 bitrates");
+        }
+        for (std::size_t i = 0; i < t.ladder.size(); ++i) {
+            check(p + "ladder[" + std::to_string(i) + "]", check_bitrate(t.format, t.ladder[i]));
+            for (std::size_t j = 0; j < i; ++j) {
+                if (t.ladder[j] == t.ladder[i]) {
+                    fail(p + "ladder[" + std::to_string(i) + "]",
+                         "duplicate bitrate " + std::to_string(t.ladder[i]));
+                }
+            }
+        }
+        for (const auto& out : ladder_names(t)) {
+            check(p + "output", check_mount_name(out));
+        }
+    }
+    check_audio_format(p.empty() ? "transcoder" : path, t.format, t.sample_rate, t.channels);
+    check_no_control_chars(p + "stream_name", t.stream_name);
+}
 
 void validate(const Config& cfg) {
     validate_listen(cfg.listen);
@@ -319,6 +544,12 @@ void validate(const Config& cfg) {
     check_no_control_chars("logging.access_log", cfg.logging.access_log);
 
     validate_mounts(cfg.mounts, cfg.limits);
+
+    check_no_control_chars("storage.database", cfg.storage.database);
+    if (cfg.storage.database.empty()) {
+        fail("storage.database", "is required (a file name such as \"tinyice.db\")");
+    }
+    validate_autodjs(cfg);
 
     // Last, so that a file with a typo and no passwords yet (the usual state while writing one)
     // reports the typo first rather than asking for credentials.

@@ -46,6 +46,73 @@ json::object mount_to_json(const MountConfig& mount) {
     return o;
 }
 
+json::array strings_to_json(const std::vector<std::string>& values) {
+    json::array a;
+    for (const auto& v : values) {
+        a.emplace_back(v);
+    }
+    return a;
+}
+
+json::object hook_to_json(const HookConfig& hook) {
+    json::object o;
+    o["command"] = strings_to_json(hook.command);
+    o["timeout_ms"] = hook.timeout_ms;
+    return o;
+}
+
+json::object autodj_to_json(const AutoDjConfig& a) {
+    json::object o;
+    o["name"] = a.name;
+    o["mount"] = a.mount;
+    o["music_dir"] = a.music_dir;
+    o["enabled"] = a.enabled;
+    o["format"] = a.format;
+    o["bitrate"] = a.bitrate;
+    o["sample_rate"] = a.sample_rate;
+    o["channels"] = a.channels;
+    o["shuffle"] = a.shuffle;
+    o["loop"] = a.loop;
+    o["crossfade"] = a.crossfade;
+    o["normalize"] = a.normalize;
+    o["target_lufs"] = a.target_lufs;
+    o["volume"] = a.volume;
+    o["playlist"] = a.playlist;
+    o["analyse_loudness"] = a.analyse_loudness;
+    o["next_track"] = hook_to_json(a.next_track);
+    o["on_play"] = hook_to_json(a.on_play);
+    json::object& mpd = o["mpd"].emplace_object();
+    mpd["enabled"] = a.mpd.enabled;
+    mpd["address"] = a.mpd.address;
+    mpd["port"] = a.mpd.port;
+    mpd["password"] = a.mpd.password;
+    o["stream_name"] = a.stream_name;
+    o["description"] = a.description;
+    o["genre"] = a.genre;
+    o["url"] = a.url;
+    o["public"] = a.is_public;
+    return o;
+}
+
+json::object transcoder_to_json(const TranscoderConfig& t) {
+    json::object o;
+    o["name"] = t.name;
+    o["input"] = t.input;
+    o["output"] = t.output;
+    o["format"] = t.format;
+    o["bitrate"] = t.bitrate;
+    json::array ladder;
+    for (auto b : t.ladder) {
+        ladder.emplace_back(b);
+    }
+    o["ladder"] = std::move(ladder);
+    o["sample_rate"] = t.sample_rate;
+    o["channels"] = t.channels;
+    o["enabled"] = t.enabled;
+    o["stream_name"] = t.stream_name;
+    return o;
+}
+
 // boost::json::object keeps insertion order, so building it in struct order is enough.
 json::object config_to_json(const Config& cfg) {
     json::object root;
@@ -94,6 +161,21 @@ json::object config_to_json(const Config& cfg) {
         mounts.push_back(mount_to_json(m));
     }
     root["mounts"] = std::move(mounts);
+
+    json::object& storage = root["storage"].emplace_object();
+    storage["database"] = cfg.storage.database;
+    storage["history_days"] = cfg.storage.history_days;
+
+    json::array autodj;
+    for (const AutoDjConfig& a : cfg.autodj) {
+        autodj.push_back(autodj_to_json(a));
+    }
+    root["autodj"] = std::move(autodj);
+    json::array transcoders;
+    for (const TranscoderConfig& t : cfg.transcoders) {
+        transcoders.push_back(transcoder_to_json(t));
+    }
+    root["transcoders"] = std::move(transcoders);
     return root;
 }
 
@@ -239,6 +321,14 @@ std::string to_json(const Config& cfg) {
     write_pretty(out, config_to_json(cfg), 0);
     out += '\n';
     return out;
+}
+
+std::string to_json(const AutoDjConfig& a) {
+    return json::serialize(autodj_to_json(a));
+}
+
+std::string to_json(const TranscoderConfig& t) {
+    return json::serialize(transcoder_to_json(t));
 }
 
 void save_config(const Config& cfg, const std::filesystem::path& path) {

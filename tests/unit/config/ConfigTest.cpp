@@ -86,6 +86,45 @@ Config full_config() {
                                      .stream_name = "Live \\ show",
                                      .charset = "ISO-8859-1"});
     cfg.mounts.push_back(MountConfig{.name = "/auto"});
+    cfg.storage = StorageConfig{.database = "/var/lib/tinyice/x.db", .history_days = 30};
+    AutoDjConfig a;
+    a.name = "main";
+    a.mount = "/auto";
+    a.music_dir = "/srv/music";
+    a.enabled = false;
+    a.format = "opus";
+    a.bitrate = 96;
+    a.sample_rate = 48000;
+    a.channels = 1;
+    a.shuffle = true;
+    a.loop = false;
+    a.crossfade = 2.5;
+    a.normalize = false;
+    a.target_lufs = -14.5;
+    a.volume = 80;
+    a.playlist = "rotation.m3u";
+    a.analyse_loudness = false;
+    a.next_track = HookConfig{.command = {"/usr/bin/next", "--station", "main"}, .timeout_ms = 900};
+    a.on_play = HookConfig{.command = {"logger", "played"}, .timeout_ms = 1000};
+    a.mpd = MpdConfig{.enabled = true, .address = "::1", .port = 6601, .password = std::string(hash_a)};
+    a.stream_name = "Auto";
+    a.description = "All day";
+    a.genre = "Jazz";
+    a.url = "https://example.org";
+    a.is_public = true;
+    cfg.autodj.push_back(a);
+    cfg.transcoders.push_back(TranscoderConfig{.name = "live-mp3",
+                                               .input = "/live",
+                                               .output = "/live.mp3",
+                                               .format = "mp3",
+                                               .bitrate = 192,
+                                               .ladder = {},
+                                               .sample_rate = 44100,
+                                               .channels = 2,
+                                               .enabled = false,
+                                               .stream_name = "Live MP3"});
+    cfg.transcoders.push_back(TranscoderConfig{
+        .name = "ladder", .input = "/live", .output = "/lo", .format = "aac", .ladder = {32, 64}});
     return cfg;
 }
 
@@ -363,6 +402,79 @@ const ErrorCase error_cases[] = {
     {R"("mounts": [{"name": "/a", "fallback": "/b"}, {"name": "/b", "fallback": "/c"},
                    {"name": "/c", "fallback": "/b"}])",
      "mounts[1].fallback: fallback cycle /b -> /c -> /b"},
+    // storage
+    {R"("storage": {"database": ""})", "storage.database: is required"},
+    {R"("storage": {"history_days": -1})", "storage.history_days: must not be negative"},
+    // autodj
+    {R"("autodj": [{"mount": "/a", "music_dir": "/m"}])", "autodj[0].name: must be 1 to 64"},
+    {R"("autodj": [{"name": "a b", "mount": "/a", "music_dir": "/m"}])",
+     "autodj[0].name: may only contain letters"},
+    {R"("autodj": [{"name": "a", "mount": "a", "music_dir": "/m"}])",
+     "autodj[0].mount: must start with '/'"},
+    {R"("autodj": [{"name": "a", "mount": "/a"}])", "autodj[0].music_dir: is required"},
+    {R"("autodj": [{"name": "a", "mount": "/a", "music_dir": "/m", "format": "wma"}])",
+     "autodj[0].format: must be mp3, opus, vorbis or aac"},
+    {R"("autodj": [{"name": "a", "mount": "/a", "music_dir": "/m", "bitrate": 100}])",
+     "autodj[0].bitrate: must be an MP3 bitrate"},
+    {R"("autodj": [{"name": "a", "mount": "/a", "music_dir": "/m", "format": "opus",
+                    "sample_rate": 44100}])",
+     "autodj[0].sample_rate: Opus always runs at 48000 Hz"},
+    {R"("autodj": [{"name": "a", "mount": "/a", "music_dir": "/m", "sample_rate": 44000}])",
+     "autodj[0].sample_rate: must be 0 (automatic) or one of"},
+    {R"("autodj": [{"name": "a", "mount": "/a", "music_dir": "/m", "channels": 6}])",
+     "autodj[0].channels: must be at most 2"},
+    {R"("autodj": [{"name": "a", "mount": "/a", "music_dir": "/m", "crossfade": 31}])",
+     "autodj[0].crossfade: must be 0 to 30 seconds"},
+    {R"("autodj": [{"name": "a", "mount": "/a", "music_dir": "/m", "crossfade": "2"}])",
+     "autodj[0].crossfade: expected a number (got the string '2'); write numbers without quotes"},
+    {R"("autodj": [{"name": "a", "mount": "/a", "music_dir": "/m", "target_lufs": 0}])",
+     "autodj[0].target_lufs: must be -40 to -5 LUFS"},
+    {R"("autodj": [{"name": "a", "mount": "/a", "music_dir": "/m", "volume": 101}])",
+     "autodj[0].volume: must be at most 100"},
+    {R"("autodj": [{"name": "a", "mount": "/a", "music_dir": "/m",
+                    "on_play": {"command": [""]}}])",
+     "autodj[0].on_play.command[0]: must name a program"},
+    {R"("autodj": [{"name": "a", "mount": "/a", "music_dir": "/m",
+                    "on_play": {"command": "ls"}}])",
+     "autodj[0].on_play.command: expected an array of strings"},
+    {R"("autodj": [{"name": "a", "mount": "/a", "music_dir": "/m",
+                    "next_track": {"command": ["x"], "timeout_ms": 10}}])",
+     "autodj[0].next_track.timeout_ms: must be at least 100"},
+    {R"("autodj": [{"name": "a", "mount": "/a", "music_dir": "/m",
+                    "mpd": {"address": "localhost"}}])",
+     "autodj[0].mpd.address: not an IP address"},
+    {R"("autodj": [{"name": "a", "mount": "/a", "music_dir": "/m",
+                    "mpd": {"password": "secret"}}])",
+     "autodj[0].mpd.password: is not a crypt hash"},
+    {R"("autodj": [{"name": "a", "mount": "/a", "music_dir": "/m", "mpd": {"prot": 1}}])",
+     "autodj[0].mpd: unknown key 'prot' (did you mean 'port'?)"},
+    {R"("autodj": [{"name": "a", "mount": "/a", "music_dir": "/m"},
+                   {"name": "a", "mount": "/b", "music_dir": "/m"}])",
+     "autodj[1].name: duplicate AutoDJ name 'a'"},
+    {R"("autodj": [{"name": "a", "mount": "/a", "music_dir": "/m"},
+                   {"name": "b", "mount": "/a", "music_dir": "/m"}])",
+     "autodj[1].mount: mount '/a' is already fed by autodj[0]"},
+    {R"("autodj": [{"name": "a", "mount": "/a", "music_dir": "/m", "mpd": {"enabled": true}},
+                   {"name": "b", "mount": "/b", "music_dir": "/m", "mpd": {"enabled": true}}])",
+     "autodj[1].mpd.port: port 6600 is already used by autodj[0].mpd"},
+    // transcoders
+    {R"("transcoders": [{"name": "t", "input": "/a"}])",
+     "transcoders[0].output: must name a mount other than the input '/a'"},
+    {R"("transcoders": [{"name": "t", "input": "/a", "output": "/b", "format": "flac"}])",
+     "transcoders[0].format: must be mp3, opus, vorbis or aac"},
+    {R"("transcoders": [{"name": "t", "input": "/a", "ladder": [64, 64]}])",
+     "transcoders[0].ladder[1]: duplicate bitrate 64"},
+    {R"("transcoders": [{"name": "t", "input": "/a", "ladder": [65]}])",
+     "transcoders[0].ladder[0]: must be an MP3 bitrate"},
+    {R"("transcoders": [{"name": "t", "input": "/a", "output": "/b"},
+                        {"name": "u", "input": "/c", "output": "/b"}])",
+     "transcoders[1].output: mount '/b' is already fed by transcoders[0]"},
+    {R"("autodj": [{"name": "a", "mount": "/b", "music_dir": "/m"}],
+        "transcoders": [{"name": "t", "input": "/c", "output": "/b"}])",
+     "transcoders[0].output: mount '/b' is fed by an AutoDJ"},
+    {R"("autodj": [{"name": "t", "mount": "/b", "music_dir": "/m"}],
+        "transcoders": [{"name": "t", "input": "/c", "output": "/d"}])",
+     "transcoders[0].name: duplicate name 't'"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Table, ConfigErrors, testing::ValuesIn(error_cases));
@@ -485,11 +597,41 @@ TEST(ConfigJson, OmitsUnsetOptionalsAndWritesEverythingElse) {
     EXPECT_EQ(v.at("auth").as_object().size(), 3U);
     EXPECT_EQ(v.at("http").as_object().size(), 2U);
     EXPECT_EQ(v.at("logging").as_object().size(), 4U);
-    EXPECT_EQ(v.as_object().size(), 9U);
+    EXPECT_EQ(v.at("storage").as_object().size(), 2U);
+    EXPECT_EQ(v.as_object().size(), 12U);
 }
 
 TEST(ConfigJson, EmptyMountsIsAnEmptyArray) {
-    EXPECT_NE(to_json(Config{}).find("\"mounts\": []\n}"), std::string::npos);
+    EXPECT_NE(to_json(Config{}).find("\"mounts\": [],\n"), std::string::npos);
+    EXPECT_NE(to_json(Config{}).find("\"autodj\": [],\n"), std::string::npos);
+}
+
+TEST(ConfigSections, AutoDjAndTranscoderRoundTripOnTheirOwn) {
+    const Config cfg = full_config();
+    EXPECT_EQ(parse_autodj(to_json(cfg.autodj[0])), cfg.autodj[0]);
+    EXPECT_EQ(parse_transcoder(to_json(cfg.transcoders[0])), cfg.transcoders[0]);
+    EXPECT_NO_THROW(validate_autodj(cfg.autodj[0], ""));
+    // A partial definition takes the defaults.
+    const AutoDjConfig minimal =
+        parse_autodj(R"({"name": "x", "mount": "/x", "music_dir": "/srv/m"})");
+    EXPECT_EQ(minimal.format, "mp3");
+    EXPECT_EQ(minimal.bitrate, 128U);
+    EXPECT_TRUE(minimal.loop);
+    EXPECT_THROW(parse_autodj(R"({"name": "x", "bitrat": 1})"), ConfigError);
+    try {
+        validate_autodj(parse_autodj(R"({"name": "x", "mount": "/x"})"), "");
+        FAIL();
+    } catch (const ConfigError& e) {
+        EXPECT_EQ(std::string(e.what()).rfind("music_dir: is required", 0), 0U) << e.what();
+    }
+}
+
+TEST(ConfigSections, LadderNamesItsOutputs) {
+    const Config cfg = full_config();
+    EXPECT_EQ(cfg.transcoders[1].output_mounts(), (std::vector<std::string>{"/lo-32", "/lo-64"}));
+    EXPECT_EQ(cfg.transcoders[0].output_mounts(), (std::vector<std::string>{"/live.mp3"}));
+    TranscoderConfig t{.name = "t", .input = "/in", .ladder = {128}};
+    EXPECT_EQ(t.output_mounts(), (std::vector<std::string>{"/in-128"}));
 }
 
 // --- find_mount -----------------------------------------------------------------------------
