@@ -3,20 +3,20 @@
 // position; a JSON document the station owns the shape of) and its stored playlists (named,
 // ordered lists of library paths: MPD save/load/rm, the admin API's save/load).
 
+#include "storage/Database.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "storage/Database.hpp"
-
 namespace tinyice::storage {
 
 struct StoredPlaylistInfo {
     std::string name;
     std::size_t entries = 0;
-    std::int64_t updated_at = 0;  // unix ms
+    std::int64_t updated_at = 0; // unix ms
 };
 
 class AutoDjStore {
@@ -25,12 +25,12 @@ public:
 
     [[nodiscard]] std::optional<std::string> load_state(std::string_view station) const;
     void save_state(std::string_view station, std::string_view json);
-    void delete_state(std::string_view station);  // also deletes its stored playlists
+    void delete_state(std::string_view station); // also deletes its stored playlists
 
     // Sorted by name.
     [[nodiscard]] std::vector<StoredPlaylistInfo> list_playlists(std::string_view station) const;
-    [[nodiscard]] std::optional<std::vector<std::string>> load_playlist(std::string_view station,
-                                                                        std::string_view name) const;
+    [[nodiscard]] std::optional<std::vector<std::string>>
+    load_playlist(std::string_view station, std::string_view name) const;
     // Creates or replaces.
     void save_playlist(std::string_view station, std::string_view name,
                        const std::vector<std::string>& paths);
@@ -40,4 +40,4 @@ private:
     Database& db_;
 };
 
-}  // namespace tinyice::storage
+} // namespace tinyice::storage

@@ -67,4 +67,4 @@ private:
 // Current time in unix milliseconds (the unit of every timestamp column).
 std::int64_t unix_ms_now();
 
-}  // namespace tinyice::storage
+} // namespace tinyice::storage

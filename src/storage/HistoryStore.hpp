@@ -3,6 +3,8 @@
 // and from live sources (every title change). Rows are written by a background thread so that
 // recording a play never waits for the disk; readers query directly.
 
+#include "storage/Database.hpp"
+
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -12,20 +14,18 @@
 #include <thread>
 #include <vector>
 
-#include "storage/Database.hpp"
-
 namespace tinyice::storage {
 
 struct PlayRecord {
-    std::int64_t id = 0;             // assigned by the database
-    std::string mount;               // "/autodj"
-    std::int64_t started_at = 0;     // unix ms
+    std::int64_t id = 0;         // assigned by the database
+    std::string mount;           // "/autodj"
+    std::int64_t started_at = 0; // unix ms
     std::string artist;
-    std::string title;               // the display title when the artist is unknown
-    std::string file;                // library-relative path (AutoDJ); "" for live sources
-    double duration = 0;             // seconds; 0 = unknown
-    std::uint64_t listeners = 0;     // listeners on the mount when the play started
-    std::string source;              // "autodj", "live", "transcoder"
+    std::string title;           // the display title when the artist is unknown
+    std::string file;            // library-relative path (AutoDJ); "" for live sources
+    double duration = 0;         // seconds; 0 = unknown
+    std::uint64_t listeners = 0; // listeners on the mount when the play started
+    std::string source;          // "autodj", "live", "transcoder"
     bool operator==(const PlayRecord&) const = default;
 };
 
@@ -34,12 +34,14 @@ public:
     static constexpr std::size_t max_queued = 10000;
 
     explicit HistoryStore(Database& db);
-    ~HistoryStore();  // writes what is queued, then stops the writer
+    // `queue_limit` replaces max_queued (tests).
+    HistoryStore(Database& db, std::size_t queue_limit);
+    ~HistoryStore(); // writes what is queued, then stops the writer
     HistoryStore(const HistoryStore&) = delete;
     HistoryStore& operator=(const HistoryStore&) = delete;
 
-    // Queues a play; never blocks on I/O. Beyond max_queued pending rows the play is dropped
-    // and counted (a stuck disk must not stall a station).
+    // Queues a play; never blocks on I/O. Beyond max_queued pending rows (queued or being
+    // written) the play is dropped and counted (a stuck disk must not stall a station).
     void record(PlayRecord play);
     // Returns once every play queued before the call is written (tests, shutdown).
     void flush();
@@ -51,21 +53,25 @@ public:
     // Deletes plays that started before `older_than_ms`; returns how many.
     std::size_t prune(std::int64_t older_than_ms);
 
+    // Plays refused because the queue was full, plus plays whose write failed.
     [[nodiscard]] std::uint64_t dropped() const;
 
 private:
     void run();
+    void write(const std::vector<PlayRecord>& batch);
 
     Database& db_;
+    const std::size_t queue_limit_;
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::condition_variable written_;
     std::deque<PlayRecord> queue_;
     std::uint64_t queued_total_ = 0;
-    std::uint64_t written_total_ = 0;
+    std::uint64_t written_total_ = 0; // plays the writer is done with, written or failed
     std::uint64_t dropped_ = 0;
+    bool dropping_ = false; // since the last successful write; logs once per episode
     bool stopping_ = false;
     std::thread writer_;
 };
 
-}  // namespace tinyice::storage
+} // namespace tinyice::storage

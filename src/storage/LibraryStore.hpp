@@ -3,6 +3,8 @@
 // folder), with its tags, duration, file stamp (for incremental rescans) and loudness. Several
 // stations with the same folder share one library.
 
+#include "storage/Database.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -10,27 +12,25 @@
 #include <unordered_map>
 #include <vector>
 
-#include "storage/Database.hpp"
-
 namespace tinyice::storage {
 
 struct TrackRecord {
-    std::string path;  // relative to the library root, '/' separated, no leading '/'
+    std::string path; // relative to the library root, '/' separated, no leading '/'
     std::string artist;
     std::string title;
     std::string album;
     std::string genre;
     std::string date;
     std::string track_no;
-    double duration = 0;        // seconds; 0 = unknown
-    std::int64_t mtime = 0;     // file modification time, unix seconds
-    std::int64_t size = 0;      // bytes
+    double duration = 0;    // seconds; 0 = unknown
+    std::int64_t mtime = 0; // file modification time, unix seconds
+    std::int64_t size = 0;  // bytes
     std::optional<double> rg_track_gain_db;
     std::optional<double> rg_track_peak;
-    std::optional<double> loudness_lufs;  // EBU R128 integrated, measured by the analyser
-    std::optional<double> loudness_peak;  // linear sample peak from the same measurement
-    std::string error;          // non-empty: the file could not be read ("no audio stream")
-    std::int64_t added_at = 0;  // unix ms when first seen
+    std::optional<double> loudness_lufs; // EBU R128 integrated, measured by the analyser
+    std::optional<double> loudness_peak; // linear sample peak from the same measurement
+    std::string error;         // non-empty: the file could not be read ("no audio stream")
+    std::int64_t added_at = 0; // unix ms when first seen
     bool operator==(const TrackRecord&) const = default;
 };
 
@@ -40,11 +40,11 @@ struct FileStamp {
 };
 
 struct LibraryStats {
-    std::size_t tracks = 0;     // readable tracks (error empty)
+    std::size_t tracks = 0; // readable tracks (error empty)
     std::size_t unreadable = 0;
-    std::size_t artists = 0;    // distinct non-empty artists
-    std::size_t albums = 0;     // distinct non-empty albums
-    double total_duration = 0;  // seconds
+    std::size_t artists = 0;   // distinct non-empty artists
+    std::size_t albums = 0;    // distinct non-empty albums
+    double total_duration = 0; // seconds
     std::size_t needing_analysis = 0;
 };
 
@@ -79,4 +79,4 @@ private:
     std::string root_;
 };
 
-}  // namespace tinyice::storage
+} // namespace tinyice::storage
