@@ -16,6 +16,12 @@ std::int64_t unix_now() {
         .count();
 }
 
+std::int64_t unix_ms_now() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 }  // namespace
 
 std::uint64_t next_meta_id() {
@@ -137,6 +143,8 @@ void Mount::on_ogg_page(const codec::OggPageView& page) {
         if (!title.empty()) {
             title_ = std::move(title);
             artist_ = std::move(artist);
+            title_since_ms_ = unix_ms_now();
+            title_version_.fetch_add(1, std::memory_order_acq_rel);
         }
     }
     if (kind != codec::OggChainTracker::PageKind::header) {
@@ -213,6 +221,13 @@ void Mount::set_metadata(MetadataUpdate update) {
     std::lock_guard lock(source_mutex_);
     title_ = std::move(update.title);
     artist_ = std::move(update.artist);
+    title_since_ms_ = unix_ms_now();
+    title_version_.fetch_add(1, std::memory_order_acq_rel);
+}
+
+Mount::TitleInfo Mount::title_info() const {
+    std::lock_guard lock(source_mutex_);
+    return {title_, artist_, title_since_ms_};
 }
 
 std::string Mount::title() const {

@@ -93,6 +93,15 @@ public:
 
     void set_metadata(MetadataUpdate update);
     std::string title() const;
+    struct TitleInfo {
+        std::string title;   // display title ("Artist - Title" when both known)
+        std::string artist;
+        std::int64_t since_ms = 0;  // unix ms when it was set; 0 = never
+    };
+    TitleInfo title_info() const;
+    // Increments whenever the title changes (metadata update or a new Ogg chain's comments),
+    // so a watcher can tell "changed" with one atomic load.
+    std::uint64_t title_version() const { return title_version_.load(std::memory_order_acquire); }
 
     // ---- statistics ----------------------------------------------------------------
     void listener_added();
@@ -122,6 +131,7 @@ private:
     std::atomic<std::uint64_t> bytes_sent_{0};
     std::atomic<std::int64_t> stream_start_{0};
     std::atomic<std::uint64_t> stream_base_{0};  // ring position of this source's first byte
+    std::atomic<std::uint64_t> title_version_{0};
 
     // Source-thread state (only touched between claim_source and release_source).
     std::optional<codec::FrameScanner> frames_;
@@ -134,6 +144,7 @@ private:
     std::function<void()> kill_;
     std::string title_;
     std::string artist_;
+    std::int64_t title_since_ms_ = 0;
     std::string subtype_;
 
     // Index of positions, guarded by index_mutex_. Bounded: oldest entries fall off.

@@ -24,6 +24,9 @@ struct SourceInfo {
     std::vector<std::pair<std::string, std::string>> listener_headers;
     std::string source_ip;
     std::string user_agent;
+    // Who feeds the mount: "" for an encoder connected over HTTP, else the in-process source
+    // ("autodj", "transcoder"). The status pages and the play history use it.
+    std::string origin;
 };
 
 }  // namespace tinyice::core

@@ -151,10 +151,7 @@ asio::awaitable<void> Server::handle_admin(tcp::socket& socket, Request& req, in
             display = !artist.empty() && !title.empty() ? artist + " - " + title
                                                         : (title.empty() ? artist : title);
         }
-        const auto& out_charset = mount->settings().charset;
-        auto block = icecast::render_icy_block(icecast::from_utf8(display, out_charset),
-                                               icecast::from_utf8(url, out_charset));
-        mount->set_metadata({display, artist, url, std::move(block)});
+        publish_title(*mount, display, artist, url);
         log->info("{}: title on {} is now '{}'", req.ip, mount->name(), display);
         if (path == "/admin.cgi") {
             co_await send_document(

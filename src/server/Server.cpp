@@ -70,6 +70,7 @@ Server::Server(config::Config cfg, std::string version)
     for (const auto& m : config_.mounts) {
         mounts_.add_configured(settings_from(config_, m));
     }
+    register_builtin_routes();
     unsigned threads = config_.limits.threads;
     if (threads == 0) {
         threads = std::max(1U, std::thread::hardware_concurrency());
@@ -295,6 +296,11 @@ asio::awaitable<void> Server::route(tcp::socket& socket, Request& req, Connectio
                                     int& status) {
     const auto& head = req.head;
     const auto& method = head.method;
+    // The JSON API owns its prefixes ("/api"): never a mount, any method.
+    if (router_.owns(head.path)) {
+        co_await handle_api(socket, req, status);
+        co_return;
+    }
     if (method == "SOURCE" || method == "PUT") {
         co_await handle_source(socket, req, status);
         co_return;

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,16 +16,67 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include <boost/json/object.hpp>
+
 #include "config/Config.hpp"
 #include "core/MountRegistry.hpp"
 #include "core/Snapshot.hpp"
+#include "http/Router.hpp"
+#include "http/WorkerPool.hpp"
 #include "protocol/http/Query.hpp"
 #include "protocol/http/RequestHead.hpp"
 #include "server/Authenticator.hpp"
 #include "server/ConnectionLimiter.hpp"
 #include "server/EventLoop.hpp"
 
+namespace tinyice::storage {
+class HistoryStore;
+}
+
 namespace tinyice::server {
+
+class Server;
+
+// Extra now-playing data for mounts fed by an in-process source (the AutoDJ), provided by app/
+// (features do not include each other).
+class NowPlayingProvider {
+public:
+    virtual ~NowPlayingProvider() = default;
+    // Members to merge into the mount's now-playing document ("station", "elapsed", "next",
+    // ...); nullopt when the mount is not the provider's. Called on a worker thread.
+    virtual std::optional<boost::json::object> now_playing(std::string_view mount) = 0;
+};
+
+// A mount claimed by an in-process source (AutoDJ station, transcoder output): the same path
+// through the mount as an encoder's bytes, without a socket. Destroying it releases the mount
+// and moves listeners to the fallback like an encoder disconnecting. Must not outlive the
+// Server. write() and set_title() are for one thread at a time (the source's own).
+class InternalSource {
+public:
+    ~InternalSource();
+    InternalSource(const InternalSource&) = delete;
+    InternalSource& operator=(const InternalSource&) = delete;
+
+    void write(std::span<const std::uint8_t> data);
+    // "Artist - Title" for ICY listeners and the status pages from the next byte on.
+    void set_title(const std::string& artist, const std::string& title);
+    [[nodiscard]] bool killed() const { return killed_->load(std::memory_order_acquire); }
+    [[nodiscard]] std::uint64_t listeners() const;
+    [[nodiscard]] const std::string& mount_name() const;
+
+private:
+    friend class Server;
+    InternalSource(Server& server, std::shared_ptr<core::Mount> mount,
+                   std::shared_ptr<std::atomic<bool>> killed, bool record_history);
+
+    Server& server_;
+    std::shared_ptr<core::Mount> mount_;
+    std::shared_ptr<std::atomic<bool>> killed_;
+    bool record_history_;
+    bool low_latency_;
+    std::uint64_t seen_title_version_ = 0;
+    std::string last_recorded_;
+};
 
 class Server {
 public:
@@ -44,7 +97,24 @@ public:
 
     core::ServerSnapshot snapshot() const;
 
+    // ---- composition (call before start()) -------------------------------------------------
+    // Routes of the JSON API; the server serves every path under a registered prefix ("/api").
+    http::Router& router() { return router_; }
+    // Where plays of live sources (title changes) are recorded; null = not recorded.
+    void set_history(storage::HistoryStore* history) { history_ = history; }
+    void set_now_playing_provider(NowPlayingProvider* p) { now_playing_ = p; }
+
+    // ---- in-process sources (any thread) ---------------------------------------------------
+    // Claims `mount` for an in-process source; nullptr when a source holds it already, the
+    // server is stopping, or limits.max_sources is reached. `info.origin` names the feature.
+    std::unique_ptr<InternalSource> open_internal_source(const std::string& mount,
+                                                         core::SourceInfo info);
+    std::shared_ptr<core::Mount> find_mount(std::string_view name) const {
+        return mounts_.find(name);
+    }
+
 private:
+    friend class InternalSource;
     using tcp = boost::asio::ip::tcp;
 
     // Everything a handler needs to know about the request being served.
@@ -69,6 +139,17 @@ private:
     boost::asio::awaitable<void> handle_admin(tcp::socket& socket, Request& req, int& status);
     boost::asio::awaitable<void> handle_status(tcp::socket& socket, Request& req, int& status);
     boost::asio::awaitable<bool> handle_playlist(tcp::socket& socket, Request& req, int& status);
+    boost::asio::awaitable<void> handle_api(tcp::socket& socket, Request& req, int& status);
+    void register_builtin_routes();
+    http::Response now_playing_response(http::Request& req);
+    http::Response history_response(http::Request& req);
+    boost::json::object now_playing_of(const core::MountSnapshot& snap,
+                                       const std::shared_ptr<core::Mount>& mount);
+    // The title of `mount` changed: record a play (live sources and transcoder outputs).
+    void record_play(const core::Mount& mount, std::string_view origin);
+    // Renders and publishes a title for ICY listeners and the status pages.
+    void publish_title(core::Mount& mount, std::string display, std::string artist,
+                       std::string url);
 
     // Responses.
     std::string common_headers() const;  // Server, Date, no-cache, CORS
@@ -115,6 +196,11 @@ private:
     // Live source sockets, so stop() can end them.
     std::mutex sources_mutex_;
     std::vector<std::weak_ptr<tcp::socket>> source_sockets_;
+
+    http::Router router_;
+    http::WorkerPool workers_{2};
+    storage::HistoryStore* history_ = nullptr;
+    NowPlayingProvider* now_playing_ = nullptr;
 };
 
 }  // namespace tinyice::server

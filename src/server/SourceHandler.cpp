@@ -26,7 +26,7 @@ asio::awaitable<void> Server::handle_source(tcp::socket& socket, Request& req, i
     // Names that the server answers itself can never be mounts.
     if (req.path.empty() || req.path == "/" || req.path.ends_with(".m3u") ||
         req.path.ends_with(".pls") || req.path.ends_with(".xspf") || req.path.ends_with(".xsl") ||
-        req.path.starts_with("/admin")) {
+        req.path.starts_with("/admin") || router_.owns(req.path)) {
         co_await send_error(socket, 400, "Invalid mountpoint", status);
         co_return;
     }
@@ -135,6 +135,23 @@ asio::awaitable<void> Server::handle_source(tcp::socket& socket, Request& req, i
         }
     };
 
+    // Plays of live sources are recorded at every title change (admin/metadata or a new Ogg
+    // chain's comments); the check is one atomic load per read.
+    std::uint64_t seen_title = mount->title_version();
+    std::string last_recorded;
+    auto watch_title = [&] {
+        auto version = mount->title_version();
+        if (version == seen_title) {
+            return;
+        }
+        seen_title = version;
+        auto title = mount->title();
+        if (!title.empty() && title != last_recorded) {
+            last_recorded = title;
+            record_play(*mount, "");
+        }
+    };
+
     bool ok = true;
     if (!req.leftover.empty()) {
         ok = ingest({reinterpret_cast<const std::uint8_t*>(req.leftover.data()),
@@ -160,6 +177,7 @@ asio::awaitable<void> Server::handle_source(tcp::socket& socket, Request& req, i
         idle.extend(timeout);
         ok = ingest({buf.data(), n});
         notify();
+        watch_title();
     }
     idle.disarm();
 

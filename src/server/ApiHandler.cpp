@@ -1,0 +1,315 @@
+// The JSON API: requests under a prefix registered in the router ("/api/...") are read with a
+// bounded body, authenticated, and handed to the matched route's handler on the worker pool
+// (handlers may block; they never run on an event loop). Also the server's own routes: now
+// playing and play history per mount.
+
+#include <charconv>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "protocol/http/Response.hpp"
+#include "server/Deadline.hpp"
+#include "server/Server.hpp"
+#include "storage/HistoryStore.hpp"
+#include "util/Log.hpp"
+
+namespace tinyice::server {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using asio::ip::tcp;
+
+namespace {
+
+constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+constexpr auto body_timeout = std::chrono::seconds(15);
+
+std::int64_t unix_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::optional<std::uint64_t> parse_u64(std::string_view s) {
+    std::uint64_t v = 0;
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty() || ec != std::errc() || ptr != s.data() + s.size()) {
+        return std::nullopt;
+    }
+    return v;
+}
+
+}  // namespace
+
+asio::awaitable<void> Server::handle_api(tcp::socket& socket, Request& req, int& status) {
+    const auto& head = req.head;
+    http::Request api;
+    api.method = head.method;
+    api.path = req.path;
+    api.query = req.query;
+    api.head = &head;
+    api.client_ip = req.ip;
+
+    auto respond = [&](const http::Response& r) -> std::string {
+        status = r.status;
+        std::string out = fmt::format("HTTP/1.1 {} {}\r\nServer: {}\r\nDate: {}\r\nConnection: close\r\n"
+                                      "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n",
+                                      r.status, protocol::http::reason_phrase(r.status),
+                                      server_header_,
+                                      protocol::http::http_date(std::chrono::system_clock::now()));
+        if (!r.content_type.empty()) {
+            out += "Content-Type: " + r.content_type + "\r\n";
+        }
+        for (const auto& [k, v] : r.headers) {
+            out += k + ": " + v + "\r\n";
+        }
+        out += fmt::format("Content-Length: {}\r\n\r\n", r.body.size());
+        if (head.method != "HEAD") {
+            out += r.body;
+        }
+        return out;
+    };
+
+    if (req.path.empty()) {
+        auto reply = respond(http::Response::error(400, "invalid path"));
+        co_await send(socket, std::move(reply));
+        co_return;
+    }
+    auto match = router_.match(head.method, req.path);
+    if (match.route == nullptr) {
+        http::Response r;
+        if (match.path_known) {
+            r = http::Response::error(405, "method not allowed");
+            std::string allow;
+            for (const auto& m : match.allowed) {
+                allow += (allow.empty() ? "" : ", ") + m;
+            }
+            r.headers.emplace_back("Allow", allow);
+        } else {
+            r = http::Response::error(404, "no such endpoint");
+        }
+        auto reply = respond(r);
+        co_await send(socket, std::move(reply));
+        co_return;
+    }
+    const http::Route& route = *match.route;
+    api.params = std::move(match.params);
+
+    // Caller: HTTP Basic with the admin credentials (sessions and tokens come with accounts).
+    std::optional<protocol::http::BasicCredentials> creds;
+    if (auto a = head.header("authorization")) {
+        creds = protocol::http::parse_basic_auth(*a);
+    }
+    if (creds) {
+        bool admin = co_await auth_.is_admin(*creds);
+        if (admin) {
+            api.principal.role = http::Principal::Role::superadmin;
+            api.principal.user = creds->user;
+        } else if (route.access != http::Access::anyone) {
+            util::logger("api")->warn("{}: refused {} {} for user '{}'", req.ip, head.method,
+                                      req.path, creds->user);
+        }
+    }
+    if (route.access == http::Access::admin && !api.principal.is_admin()) {
+        auto r = http::Response::error(401, "authentication required");
+        r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"TinyIce\"");
+        auto reply = respond(r);
+        co_await send(socket, std::move(reply));
+        co_return;
+    }
+
+    // Body: Content-Length only, bounded by the route.
+    if (head.has_token("transfer-encoding", "chunked")) {
+        auto reply = respond(http::Response::error(411, "send the body with Content-Length"));
+        co_await send(socket, std::move(reply));
+        co_return;
+    }
+    std::uint64_t length = 0;
+    if (auto cl = head.header("content-length")) {
+        auto n = parse_u64(*cl);
+        if (!n) {
+            auto reply = respond(http::Response::error(400, "bad Content-Length"));
+            co_await send(socket, std::move(reply));
+            co_return;
+        }
+        length = *n;
+    }
+    if (length > route.max_body) {
+        auto reply = respond(http::Response::error(
+            413, fmt::format("request body larger than {} bytes", route.max_body)));
+        co_await send(socket, std::move(reply));
+        co_return;
+    }
+    if (length > 0) {
+        api.body.assign(req.leftover.substr(0, std::min<std::size_t>(req.leftover.size(), length)));
+        if (api.body.size() < length) {
+            std::size_t have = api.body.size();
+            api.body.resize(length);
+            Deadline deadline(socket, body_timeout);
+            auto [ec, n] = co_await asio::async_read(
+                socket, asio::buffer(api.body.data() + have, length - have), tuple_awaitable);
+            if (ec) {
+                status = 408;
+                co_return;
+            }
+        }
+    }
+
+    http::Response response;
+    try {
+        const http::Handler* handler = &route.handler;
+        http::Request* request = &api;
+        response = co_await workers_.run<http::Response>(
+            [handler, request] { return (*handler)(*request); });
+    } catch (const http::HttpError& e) {
+        response = http::Response::error(e.status, e.what());
+    } catch (const std::exception& e) {
+        util::logger("api")->error("{} {} {}: {}", req.ip, head.method, req.path, e.what());
+        response = http::Response::error(500, "internal error; see the server log");
+    }
+    auto reply = respond(response);
+    co_await send(socket, std::move(reply));
+}
+
+void Server::register_builtin_routes() {
+    router_.add("GET", "/api/nowplaying", http::Access::anyone,
+                [this](http::Request& r) { return now_playing_response(r); });
+    router_.add("GET", "/api/nowplaying/{*mount}", http::Access::anyone,
+                [this](http::Request& r) { return now_playing_response(r); });
+    router_.add("GET", "/api/history/{*mount}", http::Access::anyone,
+                [this](http::Request& r) { return history_response(r); });
+    router_.add("GET", "/api/history", http::Access::admin,
+                [this](http::Request& r) { return history_response(r); });
+}
+
+json::object Server::now_playing_of(const core::MountSnapshot& snap,
+                                    const std::shared_ptr<core::Mount>& mount) {
+    json::object o;
+    o["mount"] = snap.mount;
+    o["live"] = snap.has_source;
+    o["listeners"] = snap.listeners;
+    o["listener_peak"] = snap.listener_peak;
+    o["name"] = snap.server_name;
+    o["description"] = snap.server_description;
+    o["genre"] = snap.genre;
+    o["url"] = snap.server_url;
+    o["content_type"] = snap.content_type;
+    o["subtype"] = snap.subtype;
+    if (snap.bitrate) {
+        o["bitrate"] = *snap.bitrate;
+    } else {
+        o["bitrate"] = nullptr;
+    }
+    o["stream_start"] = snap.stream_start;
+    o["listenurl"] = listen_url(snap.mount);
+    std::string origin = "live";
+    if (auto info = mount ? mount->source_info() : nullptr; info && snap.has_source) {
+        if (!info->origin.empty()) {
+            origin = info->origin;
+        }
+    }
+    o["source"] = snap.has_source ? json::value(origin) : json::value(nullptr);
+    auto t = mount ? mount->title_info() : core::Mount::TitleInfo{};
+    o["title"] = t.title;
+    o["artist"] = t.artist;
+    o["title_since"] = t.since_ms;
+    o["elapsed"] = t.since_ms > 0 ? static_cast<double>(unix_ms() - t.since_ms) / 1000.0 : 0.0;
+    if (now_playing_ != nullptr) {
+        if (auto extra = now_playing_->now_playing(snap.mount)) {
+            for (auto& kv : *extra) {
+                o[kv.key()] = kv.value();
+            }
+        }
+    }
+    return o;
+}
+
+http::Response Server::now_playing_response(http::Request& req) {
+    const bool admin = req.principal.is_admin();
+    const auto& wanted = req.param("mount");
+    if (!wanted.empty()) {
+        auto name = protocol::http::normalize_mount_path("/" + wanted);
+        auto mount = name ? mounts_.find(*name) : nullptr;
+        if (!mount || (mount->settings().hidden && !admin)) {
+            return http::Response::error(404, "no such mount");
+        }
+        auto snap = mount->snapshot();
+        return http::Response::json(now_playing_of(snap, mount));
+    }
+    json::array list;
+    for (const auto& m : mounts_.all()) {
+        if (m->settings().hidden && !admin) {
+            continue;
+        }
+        list.push_back(now_playing_of(m->snapshot(), m));
+    }
+    json::object o;
+    o["mounts"] = std::move(list);
+    return http::Response::json(o);
+}
+
+http::Response Server::history_response(http::Request& req) {
+    if (history_ == nullptr) {
+        return http::Response::error(503, "play history is not available");
+    }
+    const bool admin = req.principal.is_admin();
+    std::string mount_name;
+    if (const auto& wanted = req.param("mount"); !wanted.empty()) {
+        auto name = protocol::http::normalize_mount_path("/" + wanted);
+        if (!name) {
+            return http::Response::error(400, "invalid mount name");
+        }
+        // Hidden mounts keep their history to administrators.
+        const auto* configured = config_.find_mount(*name);
+        auto live = mounts_.find(*name);
+        if (!admin && ((configured != nullptr && configured->hidden) ||
+                       (live && live->settings().hidden))) {
+            return http::Response::error(404, "no such mount");
+        }
+        mount_name = *name;
+    }
+    std::size_t limit = 50;
+    if (auto l = req.query.get("limit")) {
+        auto n = parse_u64(*l);
+        if (!n || *n == 0) {
+            throw http::HttpError(400, "limit: expected a positive integer");
+        }
+        limit = std::min<std::uint64_t>(*n, 1000);
+    }
+    std::int64_t before = 0;
+    if (auto b = req.query.get("before")) {
+        auto n = parse_u64(*b);
+        if (!n) {
+            throw http::HttpError(400, "before: expected unix milliseconds");
+        }
+        before = static_cast<std::int64_t>(*n);
+    }
+    auto plays = history_->recent(mount_name, limit, before);
+    json::array rows;
+    for (const auto& p : plays) {
+        json::object row;
+        row["id"] = p.id;
+        row["mount"] = p.mount;
+        row["started_at"] = p.started_at;
+        row["artist"] = p.artist;
+        row["title"] = p.title;
+        row["file"] = p.file;
+        row["duration"] = p.duration;
+        row["listeners"] = p.listeners;
+        row["source"] = p.source;
+        rows.push_back(std::move(row));
+    }
+    json::object o;
+    if (mount_name.empty()) {
+        o["mount"] = nullptr;
+    } else {
+        o["mount"] = mount_name;
+    }
+    o["plays"] = std::move(rows);
+    return http::Response::json(o);
+}
+
+}  // namespace tinyice::server
