@@ -18,20 +18,20 @@
 // `consume`: a playlist entry is removed once it has been played.
 // previous() walks back through the songs actually played (a bounded history of 100).
 
+#include <boost/json/value.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
-#include <boost/json/value.hpp>
-
 namespace tinyice::autodj {
 
 struct QueueEntry {
-    std::uint64_t id = 0;       // unique within this PlayQueue, never reused
-    std::string path;           // library-relative path
-    std::uint64_t version = 0;  // playlist version at which it was added or last moved
+    std::uint64_t id = 0;      // unique within this PlayQueue, never reused
+    std::string path;          // library-relative path
+    std::uint64_t version = 0; // playlist version at which it was added or last moved
     bool operator==(const QueueEntry&) const = default;
 };
 
@@ -48,15 +48,22 @@ public:
     struct Pick {
         QueueEntry entry;
         bool from_up_next = false;
-        std::optional<std::size_t> position;  // in the playlist, when it came from there
+        // In the playlist, when it is there (for current(): kept up to date as the playlist
+        // changes; nullopt once the entry was removed).
+        std::optional<std::size_t> position;
     };
+
+    static constexpr std::size_t max_playlist_length = 100'000;
+    static constexpr std::size_t max_up_next_length = 10'000;
+    static constexpr std::size_t max_history = 100;
 
     PlayQueue();
 
     // ---- playlist ----------------------------------------------------------------------
     [[nodiscard]] const std::vector<QueueEntry>& playlist() const { return playlist_; }
     [[nodiscard]] std::uint64_t version() const { return version_; }
-    // Inserts at `position` (clamped; default: the end). Returns the new entry's id.
+    // Inserts at `position` (clamped; default: the end). Returns the new entry's id, or 0 when
+    // the playlist already holds max_playlist_length entries.
     std::uint64_t add(std::string path, std::optional<std::size_t> position = std::nullopt);
     // Removes [start, end) (clamped); returns how many were removed. Removing the current
     // entry leaves the current song playing but detached from the playlist.
@@ -70,10 +77,14 @@ public:
     // Shuffles the entries in [start, end) (MPD "shuffle").
     void shuffle(std::size_t start, std::size_t end);
     [[nodiscard]] std::optional<std::size_t> position_of(std::uint64_t id) const;
+    // Entries added or moved after playlist version `version`, in playlist order (all of them
+    // when `version` is newer than version(), e.g. a client that saw a queue before a restart).
     [[nodiscard]] std::vector<QueueEntry> changes_since(std::uint64_t version) const;
 
     // ---- up-next queue -------------------------------------------------------------------
     [[nodiscard]] const std::vector<QueueEntry>& up_next() const { return up_next_; }
+    // Inserts at `position` (clamped; default: the end). Returns the id, or 0 when the up-next
+    // queue already holds max_up_next_length entries.
     std::uint64_t enqueue(std::string path, std::optional<std::size_t> position = std::nullopt);
     bool dequeue(std::size_t index);
     bool move_up_next(std::size_t from, std::size_t to);
@@ -95,7 +106,9 @@ public:
     // repeat) returns false, meaning "stop instead of advancing".
     bool finished_current();
     // Goes back to the previously played song (or the previous playlist entry when there is
-    // no history); nullopt when there is nothing before.
+    // no history); nullopt when there is nothing before. The song left is what the next
+    // advance() returns when it came from up-next or was picked at random, so previous then
+    // next comes back to it.
     std::optional<Pick> previous();
     // Plays playlist entry `position` / `id` next, now.
     std::optional<Pick> jump_to(std::size_t position);
@@ -106,14 +119,27 @@ public:
 
     // ---- persistence ---------------------------------------------------------------------
     // Everything above including the shuffle order and the current song, so a restart resumes
-    // where it left off. from_json() accepts anything to_json() produced and ignores entries it
-    // cannot read (returns an empty queue for garbage).
+    // where it left off (only the random generator is not kept: shuffle rounds after the
+    // current one are drawn afresh). from_json() accepts anything to_json() produced and ignores
+    // entries it cannot read (returns an empty queue for garbage).
     [[nodiscard]] boost::json::value to_json() const;
     static PlayQueue from_json(const boost::json::value& v);
 
 private:
-    void touch(std::size_t from_position);  // bumps version, marks entries from a position
+    // Marks the entries in [from, to) (clamped) as changed at a new version.
+    void touch(std::size_t from, std::size_t to);
+    // What advance() would do now. When it has to start a new shuffle round, the round is
+    // drawn from `rng` into `round`, so advance() can keep it and peek_next() can discard it.
+    std::optional<Pick> choose(std::mt19937_64& rng, std::vector<std::uint64_t>& round) const;
+    std::vector<std::uint64_t> new_round(std::mt19937_64& rng) const;
     void rebuild_order();
+    // Keeps the position of the current song and the continuation point right after the
+    // playlist changed.
+    void after_playlist_change();
+    void make_current(Pick pick);
+    void remember(const Pick& pick); // appends to the history
+    [[nodiscard]] Pick playlist_pick(std::size_t position) const;
+    [[nodiscard]] std::optional<std::uint64_t> last_played_id() const;
 
     std::vector<QueueEntry> playlist_;
     std::vector<QueueEntry> up_next_;
@@ -121,11 +147,14 @@ private:
     std::uint64_t next_id_ = 1;
     PlayModes modes_;
     std::optional<Pick> current_;
-    std::optional<std::size_t> resume_after_;  // playlist position to continue after
-    std::vector<std::uint64_t> order_;         // shuffle order (entry ids) of this round
-    std::vector<std::uint64_t> played_;        // ids already played this round
-    std::vector<QueueEntry> history_;          // recently played, newest last (max 100)
+    // The playlist entry that playback in order continues after (the last one played, or the
+    // one before a removed range that held it); none = continue at the start.
+    std::optional<std::uint64_t> anchor_;
+    std::vector<std::uint64_t> order_;  // random: ids not yet played this round, next first
+    std::vector<std::uint64_t> played_; // random: ids already played this round
+    std::vector<Pick> history_;         // songs played before the current one, newest last
+    bool repeat_current_ = false;       // single + repeat: the song that ended plays again
     std::mt19937_64 rng_;
 };
 
-}  // namespace tinyice::autodj
+} // namespace tinyice::autodj
