@@ -16,7 +16,7 @@ namespace tinyice::codec {
 
 struct PcmFormat {
     int sample_rate = 44100;
-    int channels = 2;  // 1 or 2
+    int channels = 2; // 1 or 2
     bool operator==(const PcmFormat&) const = default;
 };
 
@@ -33,16 +33,16 @@ struct TrackTags {
     std::string album;
     std::string genre;
     std::string date;
-    std::string track;           // "3" or "3/12" as written
-    double duration = 0;         // seconds; 0 = unknown
-    int bitrate_kbps = 0;        // container/stream bitrate; 0 = unknown
-    int sample_rate = 0;         // of the audio stream
+    std::string track;    // "3" or "3/12" as written
+    double duration = 0;  // seconds; 0 = unknown
+    int bitrate_kbps = 0; // container/stream bitrate; 0 = unknown
+    int sample_rate = 0;  // of the audio stream
     int channels = 0;
-    std::string codec;           // FFmpeg codec name: "mp3", "aac", "vorbis", "opus", "flac", ...
+    std::string codec; // FFmpeg codec name: "mp3", "aac", "vorbis", "opus", "flac", ...
     // ReplayGain (REPLAYGAIN_TRACK_GAIN "-6.53 dB" etc.; for Opus R128_TRACK_GAIN is converted
     // to the ReplayGain reference). nullopt when the file has none.
     std::optional<double> rg_track_gain_db;
-    std::optional<double> rg_track_peak;    // linear, 1.0 = full scale
+    std::optional<double> rg_track_peak; // linear, 1.0 = full scale
     std::optional<double> rg_album_gain_db;
     std::optional<double> rg_album_peak;
 
@@ -57,4 +57,4 @@ enum class OutputCodec { mp3, opus, vorbis, aac };
 // The inverse (case-insensitive); nullopt for anything else.
 [[nodiscard]] std::optional<OutputCodec> output_codec_from_string(std::string_view name);
 
-}  // namespace tinyice::codec
+} // namespace tinyice::codec

@@ -8,13 +8,13 @@
 // and counted; after too many consecutive failures the track ends early and error() says why.
 // Not thread-safe; one decoder belongs to one thread (an AutoDJ station or a scanner).
 
+#include "codec/AudioTypes.hpp"
+
 #include <cstddef>
 #include <filesystem>
 #include <memory>
 #include <span>
 #include <string>
-
-#include "codec/AudioTypes.hpp"
 
 namespace tinyice::codec {
 
@@ -52,4 +52,4 @@ TrackTags probe_file(const std::filesystem::path& path);
 // tests may skip it). Idempotent and thread-safe.
 void init_ffmpeg_logging();
 
-}  // namespace tinyice::codec
+} // namespace tinyice::codec

@@ -3,29 +3,31 @@
 // carry no ReplayGain tags. The library scanner measures each such track once, in the
 // background, and stores the result.
 
+#include "codec/AudioTypes.hpp"
+
 #include <cstddef>
 #include <filesystem>
-#include <memory>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
-
-#include "codec/AudioTypes.hpp"
 
 namespace tinyice::codec {
 
 struct LoudnessResult {
-    double integrated_lufs = 0;  // programme loudness; -70 or lower means silence
-    double peak = 0;             // sample peak, linear (1.0 = full scale)
-    double seconds = 0;          // audio measured
+    double integrated_lufs = 0; // programme loudness; -70 or lower means silence
+    double peak = 0;            // sample peak, linear (1.0 = full scale)
+    double seconds = 0;         // audio measured
 };
 
 class LoudnessMeter {
 public:
-    explicit LoudnessMeter(PcmFormat format);  // throws CodecError if libebur128 refuses it
+    explicit LoudnessMeter(PcmFormat format); // throws CodecError if libebur128 refuses it
     ~LoudnessMeter();
     LoudnessMeter(const LoudnessMeter&) = delete;
     LoudnessMeter& operator=(const LoudnessMeter&) = delete;
+    LoudnessMeter(LoudnessMeter&& other) noexcept;
+    LoudnessMeter& operator=(LoudnessMeter&& other) noexcept;
 
     void add(std::span<const float> interleaved);
     [[nodiscard]] LoudnessResult result() const;
@@ -49,4 +51,4 @@ std::optional<double> normalisation_gain_db(const TrackTags& tags,
                                             std::optional<LoudnessResult> measured,
                                             double target_lufs);
 
-}  // namespace tinyice::codec
+} // namespace tinyice::codec

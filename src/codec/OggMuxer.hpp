@@ -14,8 +14,12 @@
 // packet longer than what fits continues on the next page (continued flag). A page holds at
 // most 255 segments. The granule position of a page is that of the last packet completed on
 // it, or -1 when none completes there. Page sequence numbers count from 0 per logical stream;
-// the CRC is filled in with ogg_crc().
+// the CRC is filled in with ogg_crc(). A page also ends inside a packet once its body reaches
+// the page target (as libogg does), so a 70 KB packet spans several ~4 KiB pages. An EOS page
+// written with nothing queued carries the stream's last granule position (as libogg does), so
+// players that read the length from the last page still find it.
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -48,22 +52,26 @@ public:
     [[nodiscard]] std::size_t pending_bytes() const { return body_.size(); }
 
 private:
-    void write_page(std::vector<std::uint8_t>& out, bool eos);
+    // Emits the queued segments as one page. `eos` marks the last page of the stream;
+    // `mid_packet` says the page ends inside a packet, so the next page is a continuation.
+    void write_page(std::vector<std::uint8_t>& out, bool eos, bool mid_packet = false);
+    [[nodiscard]] bool page_full() const {
+        return lacing_.size() == max_segments || body_.size() >= page_target_;
+    }
+
+    static constexpr std::size_t max_segments = 255;
 
     std::size_t page_target_;
     bool open_ = false;
     bool bos_pending_ = false;
-    bool continued_ = false;       // the next page starts in the middle of a packet
+    bool continued_ = false; // the queued page starts in the middle of a packet
     std::uint32_t serial_ = 0;
     std::uint32_t sequence_ = 0;
-    std::int64_t granule_ = -1;    // granule of the last packet completed in the queued data
+    std::int64_t granule_ = -1;     // granule of the last packet completed in the queued data
+    std::int64_t last_granule_ = 0; // of the last packet of the stream (for an empty EOS page)
     std::size_t pending_packets_ = 0;
     std::vector<std::uint8_t> lacing_;
     std::vector<std::uint8_t> body_;
-    // Lacing values and body bytes of a packet that did not fit on the current page.
-    std::vector<std::uint8_t> carry_lacing_;
-    std::vector<std::uint8_t> carry_body_;
-    std::int64_t carry_granule_ = -1;
 };
 
-}  // namespace tinyice::codec
+} // namespace tinyice::codec

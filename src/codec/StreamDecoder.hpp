@@ -8,13 +8,13 @@
 // codec may even change between chains. Bytes that are not a valid frame or page are skipped.
 // A feed() never throws on bad data; it returns what it could decode.
 
+#include "codec/AudioTypes.hpp"
+#include "codec/StreamFormat.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <vector>
-
-#include "codec/AudioTypes.hpp"
-#include "codec/StreamFormat.hpp"
 
 namespace tinyice::codec {
 
@@ -33,4 +33,4 @@ public:
     [[nodiscard]] virtual std::uint64_t skipped() const = 0;
 };
 
-}  // namespace tinyice::codec
+} // namespace tinyice::codec

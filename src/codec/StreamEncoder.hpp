@@ -17,6 +17,8 @@
 //
 // Not thread-safe; one encoder belongs to one thread.
 
+#include "codec/AudioTypes.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -24,15 +26,13 @@
 #include <utility>
 #include <vector>
 
-#include "codec/AudioTypes.hpp"
-
 namespace tinyice::codec {
 
 struct EncoderSettings {
     OutputCodec codec = OutputCodec::mp3;
-    int bitrate_kbps = 128;  // mp3: 8..320, aac: 16..320, opus: 6..510, vorbis: 32..500 (ABR)
-    int sample_rate = 0;     // 0 = the input rate (opus: always 48000); must be one the codec takes
-    int channels = 2;        // 1 or 2
+    int bitrate_kbps = 128; // mp3: 8..320, aac: 16..320, opus: 6..510, vorbis: 32..500 (ABR)
+    int sample_rate = 0;    // 0 = the input rate (opus: always 48000); must be one the codec takes
+    int channels = 2;       // 1 or 2
     bool operator==(const EncoderSettings&) const = default;
 };
 
@@ -77,4 +77,4 @@ public:
     [[nodiscard]] virtual std::uint64_t bytes_out() const = 0;
 };
 
-}  // namespace tinyice::codec
+} // namespace tinyice::codec
