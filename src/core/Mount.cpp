@@ -40,7 +40,7 @@ Mount::Mount(MountSettings settings)
 
 bool Mount::claim_source(SourceInfo info, std::function<void()> kill) {
     bool expected = false;
-    if (!has_source_.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) {
+    if (!claimed_.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) {
         return false;
     }
     auto format = codec::format_from_content_type(info.content_type);
@@ -54,6 +54,8 @@ bool Mount::claim_source(SourceInfo info, std::function<void()> kill) {
     stream_start_.store(unix_now(), std::memory_order_relaxed);
     format_.store(format, std::memory_order_release);
     generation_.fetch_add(1, std::memory_order_acq_rel);
+    // Published last: whoever sees has_source() also sees this source's format and generation.
+    has_source_.store(true, std::memory_order_release);
     return true;
 }
 
@@ -81,6 +83,7 @@ void Mount::release_source() {
     }
     stream_start_.store(0, std::memory_order_relaxed);
     has_source_.store(false, std::memory_order_release);
+    claimed_.store(false, std::memory_order_release);
 }
 
 bool Mount::kill_source() {

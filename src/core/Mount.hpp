@@ -121,7 +121,8 @@ private:
     const MountSettings settings_;
     StreamRing ring_;
 
-    std::atomic<bool> has_source_{false};
+    std::atomic<bool> claimed_{false};     // taken by claim_source (one source at a time)
+    std::atomic<bool> has_source_{false};  // the claimed source's state is published
     std::atomic<codec::StreamFormat> format_{codec::StreamFormat::generic};
     std::atomic<std::uint64_t> generation_{0};
     std::atomic<std::uint64_t> listeners_{0};
