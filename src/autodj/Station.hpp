@@ -154,7 +154,9 @@ public:
     // Seeks within the current song (seconds from its start); false if there is none or the
     // file cannot seek. `relative` adds to the current position.
     bool seek(double seconds, bool relative = false);
-    void set_volume(double volume);          // clamped to 0..1
+    // Clamped to 0..1; perceptual (the gain is volume cubed, as software mixers do) and
+    // applied smoothly over ~50 ms.
+    void set_volume(double volume);
     void set_modes(const PlayModes& modes);
     void set_crossfade(double seconds);      // clamped to 0..30
 
