@@ -1,0 +1,114 @@
+#pragma once
+// All AutoDJ stations of the server: those from the config file and those created at run time
+// through the admin API (kept in the database's definitions, so they come back after a
+// restart). Owns the stations and the libraries they play (one Library per distinct music
+// folder, shared), registers the AutoDJ part of the JSON API, and answers now-playing queries
+// for the mounts it feeds.
+//
+// Stations from the config file can be started, stopped and driven through the API, but not
+// edited or deleted there (409): the file stays the operator's. Stations created through the
+// API can be edited (the station restarts) and deleted (its saved state goes too).
+//
+// Threads: every method is thread-safe; API handlers run on the HTTP worker pool.
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "autodj/Library.hpp"
+#include "autodj/MountAccess.hpp"
+#include "autodj/Station.hpp"
+#include "config/Config.hpp"
+#include "http/Router.hpp"
+#include "storage/AutoDjStore.hpp"
+#include "storage/Database.hpp"
+#include "storage/DefinitionStore.hpp"
+#include "storage/HistoryStore.hpp"
+
+namespace tinyice::autodj {
+
+// Converts a config section to station settings; relative music folders and playlist files are
+// resolved against `data_dir`. Throws codec::CodecError / std::invalid_argument like Station.
+StationSettings settings_from(const config::AutoDjConfig& cfg);
+
+class StationManager {
+public:
+    // Told about stations coming and going (app/ uses it to run an MPD server per station).
+    class Observer {
+    public:
+        virtual ~Observer() = default;
+        virtual void on_station_added(Station& station, const config::AutoDjConfig& cfg) = 0;
+        // Called before the station is stopped and destroyed.
+        virtual void on_station_removed(Station& station) = 0;
+    };
+
+    struct Dependencies {
+        MountAccess& mounts;
+        storage::Database& db;
+        storage::AutoDjStore& state;
+        storage::HistoryStore& history;
+        storage::DefinitionStore& definitions;
+        std::filesystem::path data_dir;
+    };
+
+    StationManager(Dependencies deps, Observer* observer = nullptr);
+    ~StationManager();  // stop_all()
+    StationManager(const StationManager&) = delete;
+    StationManager& operator=(const StationManager&) = delete;
+
+    // Creates the stations of the config file and of the stored definitions (a stored
+    // definition whose name clashes with a file station is skipped with a warning), and starts
+    // those that are enabled. A station that fails to build is logged and skipped, never fatal.
+    void start(const std::vector<config::AutoDjConfig>& from_file);
+    // Stops every station and library; idempotent.
+    void stop_all();
+
+    void register_routes(http::Router& router);
+
+    // Now-playing members for the mount's JSON document, when a station feeds it.
+    [[nodiscard]] std::optional<boost::json::object> now_playing(std::string_view mount) const;
+
+    // For tests and the MPD bridge.
+    [[nodiscard]] std::shared_ptr<Station> find(std::string_view name) const;
+    [[nodiscard]] std::vector<std::string> names() const;
+
+private:
+    struct Entry {
+        config::AutoDjConfig cfg;
+        bool from_file = false;
+        std::shared_ptr<Library> library;
+        std::shared_ptr<Station> station;
+    };
+
+    // Builds the station (and its library) for `cfg`; throws on bad settings.
+    Entry build(const config::AutoDjConfig& cfg, bool from_file);
+    void add(Entry entry, bool start);
+    void remove(const std::string& name);
+    std::shared_ptr<Library> library_for(const std::filesystem::path& folder, bool analyse);
+    config::AutoDjConfig resolved(config::AutoDjConfig cfg) const;
+
+    // API handlers (AutoDjApi.cpp).
+    http::Response api_list(http::Request& req);
+    http::Response api_create(http::Request& req);
+    http::Response api_get(http::Request& req);
+    http::Response api_update(http::Request& req, bool merge);
+    http::Response api_delete(http::Request& req);
+    boost::json::object describe(const Entry& e) const;
+    std::shared_ptr<Station> station_of(const http::Request& req) const;
+
+    Dependencies deps_;
+    Observer* observer_;
+    mutable std::mutex mutex_;
+    std::map<std::string, Entry, std::less<>> entries_;
+    std::map<std::string, std::weak_ptr<Library>, std::less<>> libraries_;
+    std::mutex admin_mutex_;  // serialises create/update/delete
+};
+
+}  // namespace tinyice::autodj
