@@ -15,9 +15,19 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "app/Maintenance.hpp"
+#include "app/MpdServers.hpp"
+#include "app/ServerBridges.hpp"
+#include "autodj/StationManager.hpp"
+#include "autodj/TranscoderManager.hpp"
+#include "codec/FileDecoder.hpp"
 #include "config/Config.hpp"
 #include "security/PasswordHash.hpp"
 #include "server/Server.hpp"
+#include "storage/AutoDjStore.hpp"
+#include "storage/Database.hpp"
+#include "storage/DefinitionStore.hpp"
+#include "storage/HistoryStore.hpp"
 #include "util/Log.hpp"
 
 #ifndef TINYICE_VERSION
@@ -123,6 +133,11 @@ int main(int argc, char** argv) {
                    "directory)");
     auto* hash_cmd = app.add_subcommand(
         "hash-password", "Read a password from standard input and print its hash for the config");
+    fs::path backup_dest;
+    auto* backup_cmd = app.add_subcommand(
+        "backup", "Write a consistent copy of the database (history, library, AutoDJ state) "
+                  "to FILE; safe while the server runs");
+    backup_cmd->add_option("file", backup_dest, "Destination file (must not exist)")->required();
     app.footer(
         "Environment: TINYICE_ADMIN_PASSWORD, TINYICE_SOURCE_PASSWORD, TINYICE_ADMIN_USER,\n"
         "TINYICE_PORT, TINYICE_BIND (comma-separated addresses), TINYICE_HOSTNAME,\n"
@@ -176,11 +191,68 @@ int main(int argc, char** argv) {
         return 2;
     }
 
+    const fs::path db_path = resolve(opts.data_dir, cfg.storage.database);
+    if (*backup_cmd) {
+        try {
+            if (fs::exists(backup_dest)) {
+                std::fprintf(stderr, "tinyice: %s exists already\n", backup_dest.c_str());
+                return 2;
+            }
+            storage::Database db(db_path);
+            db.backup_to(backup_dest);
+            std::printf("tinyice: %s backed up to %s\n", db_path.c_str(), backup_dest.c_str());
+            return 0;
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "tinyice: backup failed: %s\n", e.what());
+            return 1;
+        }
+    }
+
     auto log = util::logger("main");
+    codec::init_ffmpeg_logging();
+    // Components in dependency order; destroyed in reverse (the unique_ptrs below are reset
+    // explicitly at shutdown so the order is visible).
+    std::unique_ptr<storage::Database> db;
+    std::unique_ptr<storage::HistoryStore> history;
+    std::unique_ptr<storage::AutoDjStore> autodj_state;
+    std::unique_ptr<storage::DefinitionStore> definitions;
     std::unique_ptr<server::Server> srv;
+    std::unique_ptr<app::ServerMountAccess> autodj_mounts;
+    std::unique_ptr<app::MpdServers> mpd_servers;
+    std::unique_ptr<autodj::StationManager> stations;
+    std::unique_ptr<app::StationNowPlaying> now_playing;
+    std::unique_ptr<app::ServerMountAccess> transcoder_mounts;
+    std::unique_ptr<autodj::TranscoderManager> transcoders;
+    std::unique_ptr<app::Maintenance> maintenance;
     try {
+        db = std::make_unique<storage::Database>(db_path);
+    } catch (const std::exception& e) {
+        log->critical("cannot open the database: {}", e.what());
+        return 2;
+    }
+    try {
+        history = std::make_unique<storage::HistoryStore>(*db);
+        autodj_state = std::make_unique<storage::AutoDjStore>(*db);
+        definitions = std::make_unique<storage::DefinitionStore>(*db);
         srv = std::make_unique<server::Server>(cfg, TINYICE_VERSION);
+        srv->set_history(history.get());
+        autodj_mounts = std::make_unique<app::ServerMountAccess>(*srv, "autodj");
+        mpd_servers = std::make_unique<app::MpdServers>();
+        stations = std::make_unique<autodj::StationManager>(
+            autodj::StationManager::Dependencies{*autodj_mounts, *db, *autodj_state, *history,
+                                                 *definitions, opts.data_dir},
+            mpd_servers.get());
+        stations->register_routes(srv->router());
+        transcoder_mounts = std::make_unique<app::ServerMountAccess>(*srv, "transcoder");
+        transcoders = std::make_unique<autodj::TranscoderManager>(
+            autodj::TranscoderManager::Dependencies{*transcoder_mounts, *definitions});
+        transcoders->register_routes(srv->router());
+        now_playing = std::make_unique<app::StationNowPlaying>(*stations);
+        srv->set_now_playing_provider(now_playing.get());
         srv->start();
+        stations->start(cfg.autodj);
+        transcoders->start(cfg.transcoders);
+        maintenance = std::make_unique<app::Maintenance>(*history, cfg.storage.history_days);
     } catch (const std::exception& e) {
         log->critical("cannot start: {}", e.what());
         return 1;
@@ -193,9 +265,23 @@ int main(int argc, char** argv) {
     int sig = wait_for_signal();
     log->info("{} received, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
     auto stopping = std::chrono::steady_clock::now();
+    maintenance.reset();
+    // In-process sources release their mounts while the server still runs.
+    transcoders->stop_all();
+    stations->stop_all();
     srv->stop();
     srv->wait();
     srv.reset();
+    transcoders.reset();
+    transcoder_mounts.reset();
+    stations.reset();
+    mpd_servers.reset();
+    now_playing.reset();
+    autodj_mounts.reset();
+    history.reset();  // writes what is still queued
+    definitions.reset();
+    autodj_state.reset();
+    db.reset();
     log->info("stopped in {} ms",
               std::chrono::duration_cast<std::chrono::milliseconds>(
                   std::chrono::steady_clock::now() - stopping)

@@ -126,6 +126,20 @@ class TinyIce:
         if getattr(self, "_log", None):
             self._log.close()
 
+    def restart(self):
+        """Stops the server (SIGTERM) and starts it again with the same directory and config:
+        what survives is what the server persisted."""
+        if getattr(self, "_log", None):
+            self._log.close()
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=10)
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([BINARY, "--config", self.config_path], stdout=self._log,
+                                     stderr=subprocess.STDOUT, env=self.env, cwd=self.dir)
+        wait_until(self._accepting, timeout=10, what="tinyice to accept connections again")
+        return self
+
     def __enter__(self):
         return self.start()
 
@@ -185,6 +199,20 @@ class TinyIce:
         kw.setdefault("auth", ("admin", ADMIN_PASSWORD))
         return self.request("GET", path, **kw)
 
+    def api(self, method, path, body=None, auth=("admin", ADMIN_PASSWORD), raw=None,
+            headers=None, timeout=30):
+        """A JSON API call; returns (status, parsed JSON or raw bytes when not JSON)."""
+        payload = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
+        hdrs = {"Content-Length": str(len(payload))}
+        if body is not None:
+            hdrs["Content-Type"] = "application/json"
+        hdrs.update(headers or {})
+        status, h, data = self.request(method, path, headers=hdrs, body=payload, auth=auth,
+                                       timeout=timeout)
+        if h.get("content-type", "").startswith("application/json"):
+            return status, json.loads(data)
+        return status, data
+
     def status_json(self):
         status, _, body = self.get("/status-json.xsl")
         assert status == 200, status
@@ -241,6 +269,70 @@ class TinyIce:
             args += ["-legacy_icecast", "1"]
         args.append(f"icecast://source:{password}@127.0.0.1:{self.port}{mount}")
         return self.spawn(args)
+
+
+def make_track(path, title, artist="Test Artist", album="Test Album", seconds=4, freq=440,
+               extra=()):
+    """An audio file made by the ffmpeg CLI from a sine tone, with tags; the container and codec
+    follow the file extension (.mp3, .flac, .ogg (Vorbis), .opus, .m4a (AAC), .wav)."""
+    ext = os.path.splitext(path)[1]
+    codec = {".mp3": ["-c:a", "libmp3lame", "-b:a", "128k"], ".flac": ["-c:a", "flac"],
+             ".ogg": ["-c:a", "libvorbis", "-q:a", "3"], ".opus": ["-c:a", "libopus"],
+             ".m4a": ["-c:a", "aac", "-b:a", "128k"], ".wav": ["-c:a", "pcm_s16le"]}[ext]
+    rate = 48000 if ext == ".opus" else 44100
+    args = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "lavfi",
+            "-i", f"sine=frequency={freq}:sample_rate={rate}:duration={seconds}", "-ac", "2",
+            *codec, "-metadata", f"title={title}", "-metadata", f"artist={artist}",
+            "-metadata", f"album={album}", *extra, path]
+    subprocess.run(args, check=True, timeout=60)
+    return path
+
+
+def ogg_chains(data):
+    """The Ogg chains of a byte stream: [(serial, codec, {comment key: value})] in order, from
+    the BOS pages and the comment packets (assumed to fit on one page, as ours do)."""
+    chains = []
+    pos = 0
+    pending = {}
+    while True:
+        pos = data.find(b"OggS", pos)
+        if pos < 0 or pos + 27 > len(data):
+            break
+        flags = data[pos + 5]
+        serial = int.from_bytes(data[pos + 14:pos + 18], "little")
+        nseg = data[pos + 26]
+        if pos + 27 + nseg > len(data):
+            break
+        lacing = data[pos + 27:pos + 27 + nseg]
+        body_start = pos + 27 + nseg
+        body = data[body_start:body_start + sum(lacing)]
+        if flags & 0x02:
+            codec = "opus" if body.startswith(b"OpusHead") else (
+                "vorbis" if body[1:7] == b"vorbis" else "other")
+            pending[serial] = codec
+            chains.append([serial, codec, {}])
+        elif serial in pending and (body.startswith(b"OpusTags") or body[:7] == b"\x03vorbis"):
+            off = 8 if body.startswith(b"OpusTags") else 7
+            try:
+                vlen = int.from_bytes(body[off:off + 4], "little")
+                p = off + 4 + vlen
+                count = int.from_bytes(body[p:p + 4], "little")
+                p += 4
+                tags = {}
+                for _ in range(count):
+                    ln = int.from_bytes(body[p:p + 4], "little")
+                    p += 4
+                    k, _, v = body[p:p + ln].decode("utf-8", "replace").partition("=")
+                    tags[k.upper()] = v
+                    p += ln
+                for c in chains:
+                    if c[0] == serial:
+                        c[2] = tags
+            except (ValueError, IndexError):
+                pass
+            del pending[serial]
+        pos = body_start
+    return [tuple(c) for c in chains]
 
 
 def parse_response(data):
