@@ -164,7 +164,7 @@ struct TranscoderConfig {
     // Several outputs from one decoder: one per bitrate, named "<output>-<bitrate>"
     // (e.g. "/live-64", "/live-128").
     std::vector<std::uint32_t> ladder;
-    std::uint32_t sample_rate = 0; // 0 = the input's rate (opus: 48000)
+    std::uint32_t sample_rate = 0; // 0 = 44100 (opus: always 48000)
     std::uint32_t channels = 2;
     bool enabled = true;
     std::string stream_name;       // "" = the input's name
