@@ -1,49 +1,11 @@
 #include "storage/AutoDjStore.hpp"
 
 #include "storage/Sqlite.hpp"
+#include "storage/TextFields.hpp"
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
 
 namespace tinyice::storage {
-namespace {
-
-namespace json = boost::json;
-
-// A JSON array of strings: paths on Linux may hold newlines, quotes and any bytes but NUL, so a
-// separator-joined list would not do.
-std::string encode_paths(const std::vector<std::string>& paths) {
-    json::array array;
-    array.reserve(paths.size());
-    for (const std::string& p : paths) {
-        array.emplace_back(json::string_view(p.data(), p.size()));
-    }
-    return json::serialize(array);
-}
-
-// nullopt when the text is not an array of strings.
-std::optional<std::vector<std::string>> decode_paths(std::string_view text) {
-    json::parse_options options;
-    // File names are bytes, not necessarily UTF-8; the serializer wrote them through unchanged.
-    options.allow_invalid_utf8 = true;
-    json::error_code ec;
-    const json::value value =
-        json::parse(json::string_view(text.data(), text.size()), ec, {}, options);
-    if (ec || !value.is_array()) {
-        return std::nullopt;
-    }
-    std::vector<std::string> out;
-    out.reserve(value.get_array().size());
-    for (const json::value& v : value.get_array()) {
-        if (!v.is_string()) {
-            return std::nullopt;
-        }
-        out.emplace_back(v.get_string().data(), v.get_string().size());
-    }
-    return out;
-}
-
-} // namespace
 
 AutoDjStore::AutoDjStore(Database& db) : db_(db) {}
 
@@ -116,7 +78,7 @@ std::optional<std::vector<std::string>> AutoDjStore::load_playlist(std::string_v
     if (!text) {
         return std::nullopt;
     }
-    auto paths = decode_paths(*text); // parsed outside the connection lock
+    auto paths = detail::decode_string_array(*text); // parsed outside the connection lock
     if (!paths) {
         throw StorageError(detail::describe(
             db_.path(),
@@ -127,7 +89,7 @@ std::optional<std::vector<std::string>> AutoDjStore::load_playlist(std::string_v
 
 void AutoDjStore::save_playlist(std::string_view station, std::string_view name,
                                 const std::vector<std::string>& paths) {
-    const std::string entries = encode_paths(paths);
+    const std::string entries = detail::encode_string_array(paths);
     db_.with([&](SQLite::Database& db) {
         SQLite::Statement st(
             db, "INSERT INTO stored_playlists (station, name, entries, entry_count, updated_at) "

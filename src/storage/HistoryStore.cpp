@@ -1,11 +1,8 @@
 #include "storage/HistoryStore.hpp"
 
 #include "storage/Sqlite.hpp"
-#include "util/Log.hpp"
 
 #include <algorithm>
-#include <exception>
-#include <iterator>
 #include <utility>
 
 namespace tinyice::storage {
@@ -13,96 +10,8 @@ namespace {
 
 constexpr std::size_t max_recent = 1000;
 
-} // namespace
-
-HistoryStore::HistoryStore(Database& db) : HistoryStore(db, max_queued) {}
-
-HistoryStore::HistoryStore(Database& db, std::size_t queue_limit)
-    : db_(db), queue_limit_(queue_limit) {
-    writer_ = std::thread(&HistoryStore::run, this);
-}
-
-HistoryStore::~HistoryStore() {
-    {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
-    }
-    wake_.notify_one();
-    writer_.join();
-}
-
-void HistoryStore::record(PlayRecord play) {
-    bool first_drop = false;
-    {
-        std::lock_guard lock(mutex_);
-        // Counts what the writer holds too, so a stuck write cannot let memory grow either.
-        if (queued_total_ - written_total_ >= queue_limit_) {
-            ++dropped_;
-            first_drop = !dropping_;
-            dropping_ = true;
-        } else {
-            queue_.push_back(std::move(play));
-            ++queued_total_;
-        }
-    }
-    if (first_drop) {
-        util::logger("storage")->warn(
-            "{}: play history queue full ({} pending), dropping plays until the disk catches up",
-            db_.path().string(), queue_limit_);
-        return;
-    }
-    wake_.notify_one();
-}
-
-void HistoryStore::flush() {
-    std::unique_lock lock(mutex_);
-    const std::uint64_t target = queued_total_;
-    written_.wait(lock, [&] { return written_total_ >= target; });
-}
-
-std::uint64_t HistoryStore::dropped() const {
-    std::lock_guard lock(mutex_);
-    return dropped_;
-}
-
-void HistoryStore::run() {
-    std::unique_lock lock(mutex_);
-    for (;;) {
-        wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-        if (queue_.empty()) {
-            return; // stopping, and everything queued is written
-        }
-        // Everything that piled up while the last batch was written goes in one transaction.
-        std::vector<PlayRecord> batch(std::make_move_iterator(queue_.begin()),
-                                      std::make_move_iterator(queue_.end()));
-        queue_.clear();
-        lock.unlock();
-
-        std::string failure;
-        try {
-            write(batch);
-        } catch (const std::exception& e) {
-            failure = e.what();
-        } catch (...) {
-            failure = "unknown error";
-        }
-        if (!failure.empty()) {
-            util::logger("storage")->error("{} plays not recorded: {}", batch.size(), failure);
-        }
-
-        lock.lock();
-        written_total_ += batch.size();
-        if (failure.empty()) {
-            dropping_ = false;
-        } else {
-            dropped_ += batch.size();
-        }
-        written_.notify_all();
-    }
-}
-
-void HistoryStore::write(const std::vector<PlayRecord>& batch) {
-    db_.with([&](SQLite::Database& db) {
+void write_plays(Database& database, const std::vector<PlayRecord>& batch) {
+    database.with([&](SQLite::Database& db) {
         SQLite::Transaction tx(db);
         SQLite::Statement st(db, "INSERT INTO plays (mount, started_at, artist, title, file, "
                                  "duration, listeners, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
@@ -120,6 +29,28 @@ void HistoryStore::write(const std::vector<PlayRecord>& batch) {
         }
         tx.commit();
     });
+}
+
+} // namespace
+
+HistoryStore::HistoryStore(Database& db) : HistoryStore(db, max_queued) {}
+
+HistoryStore::HistoryStore(Database& db, std::size_t queue_limit)
+    : db_(db), writer_(db, "play history", "plays", queue_limit,
+                       [&db](const std::vector<PlayRecord>& batch) { write_plays(db, batch); }) {}
+
+HistoryStore::~HistoryStore() = default;
+
+void HistoryStore::record(PlayRecord play) {
+    writer_.push(std::move(play));
+}
+
+void HistoryStore::flush() {
+    writer_.flush();
+}
+
+std::uint64_t HistoryStore::dropped() const {
+    return writer_.dropped();
 }
 
 std::vector<PlayRecord> HistoryStore::recent(std::string_view mount, std::size_t limit,

@@ -3,15 +3,12 @@
 // and from live sources (every title change). Rows are written by a background thread so that
 // recording a play never waits for the disk; readers query directly.
 
+#include "storage/BackgroundWriter.hpp"
 #include "storage/Database.hpp"
 
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
-#include <mutex>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 namespace tinyice::storage {
@@ -57,21 +54,8 @@ public:
     [[nodiscard]] std::uint64_t dropped() const;
 
 private:
-    void run();
-    void write(const std::vector<PlayRecord>& batch);
-
     Database& db_;
-    const std::size_t queue_limit_;
-    mutable std::mutex mutex_;
-    std::condition_variable wake_;
-    std::condition_variable written_;
-    std::deque<PlayRecord> queue_;
-    std::uint64_t queued_total_ = 0;
-    std::uint64_t written_total_ = 0; // plays the writer is done with, written or failed
-    std::uint64_t dropped_ = 0;
-    bool dropping_ = false; // since the last successful write; logs once per episode
-    bool stopping_ = false;
-    std::thread writer_;
+    detail::BackgroundWriter<PlayRecord> writer_; // last: its thread writes through db_
 };
 
 } // namespace tinyice::storage

@@ -5,7 +5,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <future>
 #include <map>
 #include <string>
 #include <thread>
@@ -14,6 +13,7 @@
 namespace tinyice::storage {
 namespace {
 
+using test::ConnectionBlocker;
 using ::testing::ElementsAre;
 
 PlayRecord play(std::string mount, std::int64_t started_at, std::string title = "") {
@@ -32,34 +32,6 @@ std::vector<std::string> titles(const std::vector<PlayRecord>& plays) {
     }
     return out;
 }
-
-// Holds the database connection lock from another thread until released, so the writer
-// cannot finish a batch; lock() returns once the lock is really held.
-class ConnectionBlocker {
-public:
-    explicit ConnectionBlocker(Database& db) {
-        std::promise<void> held;
-        auto held_future = held.get_future();
-        thread_ = std::thread([this, &db, held = std::move(held)]() mutable {
-            db.with([&](SQLite::Database& /*raw*/) {
-                held.set_value();
-                release_.get_future().wait();
-            });
-        });
-        held_future.wait();
-    }
-    ~ConnectionBlocker() { release(); }
-    void release() {
-        if (thread_.joinable()) {
-            release_.set_value();
-            thread_.join();
-        }
-    }
-
-private:
-    std::promise<void> release_;
-    std::thread thread_;
-};
 
 class HistoryStoreTest : public ::testing::Test {
 protected:
