@@ -91,17 +91,10 @@ mpd::PlayerStatus MpdStationBridge::status() {
             st.current_id = np.current->id;
         }
     }
-    if (np.next) {
-        // The next song is only a queue position when it comes from the playlist (not from
-        // the up-next queue).
-        const auto playlist = station_.playlist();
-        for (std::size_t i = 0; i < playlist.size(); ++i) {
-            if (playlist[i].id == np.next->id && playlist[i].path == np.next->path) {
-                st.next_position = i;
-                st.next_id = np.next->id;
-                break;
-            }
-        }
+    if (np.next && np.next_position) {
+        // Only a song from the playlist has a queue position (not one from the up-next queue).
+        st.next_position = np.next_position;
+        st.next_id = np.next->id;
     }
     st.elapsed = np.elapsed;
     st.duration =
@@ -277,7 +270,13 @@ std::optional<std::vector<std::string>> MpdStationBridge::get(const std::string&
 }
 
 void MpdStationBridge::save(const std::string& name) {
-    station_.save_playlist(name);
+    try {
+        station_.save_playlist(name);
+    } catch (const autodj::PlaylistLimitError& e) {
+        throw pm::CommandError(pm::Ack::playlist_max, e.what());
+    } catch (const std::invalid_argument& e) {
+        throw pm::CommandError(pm::Ack::arg, e.what());
+    }
 }
 
 bool MpdStationBridge::load(const std::string& name) {

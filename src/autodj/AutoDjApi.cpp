@@ -236,9 +236,7 @@ Response StationManager::api_create(Request& req) {
     } catch (const config::ConfigError& e) {
         throw HttpError(400, e.what());
     }
-    if (find(cfg.name)) {
-        throw HttpError(409, "a station named '" + cfg.name + "' exists already");
-    }
+    check_can_add(cfg.name); // 503 while shutting down, 409 for a name in use
     {
         std::lock_guard lock(mutex_);
         for (const auto& [name, e] : entries_) {
@@ -248,6 +246,7 @@ Response StationManager::api_create(Request& req) {
             }
         }
     }
+    preflight(cfg);
     Entry e;
     try {
         e = build(cfg, false);
@@ -266,8 +265,12 @@ Response StationManager::api_update(Request& req, bool merge) {
     std::lock_guard admin(admin_mutex_);
     const std::string name = req.param("name");
     config::AutoDjConfig old;
+    std::shared_ptr<Station> current;
     {
         std::lock_guard lock(mutex_);
+        if (closed_) {
+            throw HttpError(503, "the AutoDJ is shutting down");
+        }
         auto it = entries_.find(name);
         if (it == entries_.end()) {
             throw HttpError(404, "no AutoDJ station named '" + name + "'");
@@ -277,6 +280,7 @@ Response StationManager::api_update(Request& req, bool merge) {
                                      "' is defined in the config file; edit the file and restart");
         }
         old = it->second.cfg;
+        current = it->second.station;
     }
     config::AutoDjConfig cfg;
     try {
@@ -305,18 +309,38 @@ Response StationManager::api_update(Request& req, bool merge) {
             }
         }
     }
-    // Build first: a bad update leaves the running station alone.
+    // Everything that can refuse the update is checked while the station plays on: a bad
+    // encoder setting or music folder leaves it alone.
+    preflight(cfg);
+    // A station stopped through the API stays stopped unless the update turns `enabled` on; a
+    // disabled one does not start.
+    const bool was_running = current->running();
+    const bool run = cfg.enabled && (was_running || !old.enabled);
+    current.reset();
+    // Stored first: when that fails nothing has changed yet.
+    deps_.definitions.put("autodj", cfg.name, config::to_json(cfg));
+
+    auto log = util::logger("autodj");
     remove(name);
     Entry e;
     try {
         e = build(cfg, false);
     } catch (const std::exception& ex) {
-        add(build(old, false), old.enabled);
-        throw HttpError(400, ex.what());
+        // Not expected after preflight(); put the old station back as it was.
+        log->error("station '{}': the update passed its checks but the station could not be "
+                   "rebuilt ({}); restoring the previous definition",
+                   name, ex.what());
+        try {
+            deps_.definitions.put("autodj", old.name, config::to_json(old));
+            add(build(old, false), was_running);
+        } catch (const std::exception& again) {
+            log->error("station '{}': cannot restore the previous definition: {}", name,
+                       again.what());
+        }
+        throw HttpError(500, "station '" + name + "' could not be rebuilt: " + ex.what());
     }
-    deps_.definitions.put("autodj", cfg.name, config::to_json(cfg));
-    util::logger("autodj")->info("{}: updated station '{}'", req.client_ip, name);
-    add(std::move(e), cfg.enabled);
+    log->info("{}: updated station '{}'", req.client_ip, name);
+    add(std::move(e), run);
     std::lock_guard lock(mutex_);
     return Response::json(describe(entries_.at(name)));
 }
@@ -613,11 +637,14 @@ void StationManager::register_routes(http::Router& router) {
         return Response::json(o);
     });
     router.add("PUT", base + "/playlists/{playlist}", Access::admin, [this](Request& r) {
-        const auto& name = r.param("playlist");
-        if (name.size() > 128) {
-            throw HttpError(400, "playlist names are at most 128 bytes");
+        auto s = station_of(r);
+        try {
+            s->save_playlist(r.param("playlist"));
+        } catch (const PlaylistLimitError& e) {
+            throw HttpError(409, e.what());
+        } catch (const std::invalid_argument& e) {
+            throw HttpError(400, e.what());
         }
-        station_of(r)->save_playlist(name);
         return ok_json();
     });
     router.add("POST", base + "/playlists/{playlist}/load", Access::admin, [this](Request& r) {

@@ -15,7 +15,8 @@ BackgroundCommand::launch(std::vector<std::string> argv, Environment env,
     try {
         std::thread([command, argv = std::move(argv), env = std::move(env), timeout,
                      on_done = std::move(on_done)]() mutable {
-            auto result = util::run_command(argv, env, timeout);
+            auto result =
+                util::run_command(argv, env, timeout, 64 * 1024, command->stop_.get_token());
             command->finish(result);
             if (on_done) {
                 on_done(result);
@@ -36,6 +37,16 @@ void BackgroundCommand::finish(const util::CommandResult& result) {
     std::lock_guard lock(mutex_);
     result_ = result;
     done_ = true;
+    finished_.notify_all();
+}
+
+void BackgroundCommand::cancel() {
+    stop_.request_stop();
+}
+
+bool BackgroundCommand::wait_until(std::chrono::steady_clock::time_point deadline) const {
+    std::unique_lock lock(mutex_);
+    return finished_.wait_until(lock, deadline, [this] { return done_; });
 }
 
 bool BackgroundCommand::done() const {
@@ -54,6 +65,9 @@ std::optional<util::CommandResult> BackgroundCommand::result() const {
 std::string describe_failure(const util::CommandResult& result, std::chrono::milliseconds timeout) {
     if (!result.error.empty()) {
         return "could not start: " + result.error;
+    }
+    if (result.cancelled) {
+        return "was cancelled (the station stopped)";
     }
     if (result.timed_out) {
         return fmt::format("timed out after {} ms", timeout.count());

@@ -1,17 +1,21 @@
 #pragma once
 // Internal to src/autodj: a hook command (util::run_command) running on a short-lived helper
 // thread of its own, so that neither the audio thread nor a caller ever waits for it. The
-// station polls done()/result(); dropping every handle abandons the command, whose thread then
-// finishes on its own within the command's timeout (plus the kill grace) without touching the
-// station. That is what lets Station::stop() return at once while a hook is still running.
+// station polls done()/result(). The thread holds its own reference, so dropping every handle
+// does not end the command; cancel() does: the command's process group gets SIGTERM at once and
+// SIGKILL after util::cancel_grace, and the thread finishes without touching the station. A
+// station keeps the handles of its commands and cancels them when it stops, so no hook outlives
+// it for more than that grace.
 
 #include "util/Subprocess.hpp"
 
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <utility>
 #include <vector>
@@ -32,11 +36,18 @@ public:
     [[nodiscard]] bool done() const;
     // The result once done(), else nullopt.
     [[nodiscard]] std::optional<util::CommandResult> result() const;
+    // Asks the command to end now (see above); returns at once. The result then has
+    // `cancelled` set (unless it had finished already).
+    void cancel();
+    // Waits until done() or until `deadline`; true when done.
+    bool wait_until(std::chrono::steady_clock::time_point deadline) const;
 
 private:
     void finish(const util::CommandResult& result);
 
+    std::stop_source stop_;
     mutable std::mutex mutex_;
+    mutable std::condition_variable finished_;
     bool done_ = false;
     util::CommandResult result_;
 };

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <iterator>
 #include <unordered_set>
 
 namespace tinyice::autodj {
@@ -139,6 +140,40 @@ std::uint64_t PlayQueue::add(std::string path, std::optional<std::size_t> positi
         ++*current_->position;
     }
     return id;
+}
+
+std::vector<std::uint64_t> PlayQueue::add_many(std::vector<std::string> paths,
+                                               std::optional<std::size_t> position) {
+    const std::size_t n = std::min(
+        paths.size(), max_playlist_length - std::min(max_playlist_length, playlist_.size()));
+    std::vector<std::uint64_t> ids;
+    if (n == 0) {
+        return ids;
+    }
+    const std::size_t at = std::min(position.value_or(playlist_.size()), playlist_.size());
+    ids.reserve(n);
+    std::vector<QueueEntry> entries;
+    entries.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        ids.push_back(next_id_++);
+        entries.push_back(QueueEntry{ids.back(), std::move(paths[i]), 0});
+    }
+    playlist_.insert(playlist_.begin() + static_cast<std::ptrdiff_t>(at),
+                     std::make_move_iterator(entries.begin()),
+                     std::make_move_iterator(entries.end()));
+    touch(at, playlist_.size());
+    if (modes_.random) {
+        order_.reserve(order_.size() + n);
+        for (const auto id : ids) {
+            order_.push_back(id);
+            std::uniform_int_distribution<std::size_t> slot(0, order_.size() - 1);
+            std::swap(order_.back(), order_[slot(rng_)]);
+        }
+    }
+    if (current_ && current_->position && *current_->position >= at) {
+        *current_->position += n;
+    }
+    return ids;
 }
 
 std::size_t PlayQueue::remove(std::size_t start, std::size_t end) {
@@ -282,6 +317,28 @@ std::uint64_t PlayQueue::enqueue(std::string path, std::optional<std::size_t> po
     up_next_.insert(up_next_.begin() + static_cast<std::ptrdiff_t>(at),
                     QueueEntry{id, std::move(path), version_});
     return id;
+}
+
+std::vector<std::uint64_t> PlayQueue::enqueue_many(std::vector<std::string> paths,
+                                                   std::optional<std::size_t> position) {
+    const std::size_t n =
+        std::min(paths.size(), max_up_next_length - std::min(max_up_next_length, up_next_.size()));
+    std::vector<std::uint64_t> ids;
+    if (n == 0) {
+        return ids;
+    }
+    const std::size_t at = std::min(position.value_or(up_next_.size()), up_next_.size());
+    ids.reserve(n);
+    std::vector<QueueEntry> entries;
+    entries.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        ids.push_back(next_id_++);
+        entries.push_back(QueueEntry{ids.back(), std::move(paths[i]), version_});
+    }
+    up_next_.insert(up_next_.begin() + static_cast<std::ptrdiff_t>(at),
+                    std::make_move_iterator(entries.begin()),
+                    std::make_move_iterator(entries.end()));
+    return ids;
 }
 
 bool PlayQueue::dequeue(std::size_t index) {

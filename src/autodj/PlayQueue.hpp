@@ -65,6 +65,12 @@ public:
     // Inserts at `position` (clamped; default: the end). Returns the new entry's id, or 0 when
     // the playlist already holds max_playlist_length entries.
     std::uint64_t add(std::string path, std::optional<std::size_t> position = std::nullopt);
+    // Inserts `paths`, in order, at `position` (clamped; default: the end) as one change: one
+    // shift of the entries after it and one new version, so a large folder inserted at the top of
+    // a large playlist costs one pass, not one per entry. Adds what fits under
+    // max_playlist_length and returns the new ids (fewer than paths.size() when it filled up).
+    std::vector<std::uint64_t> add_many(std::vector<std::string> paths,
+                                        std::optional<std::size_t> position = std::nullopt);
     // Removes [start, end) (clamped); returns how many were removed. Removing the current
     // entry leaves the current song playing but detached from the playlist.
     std::size_t remove(std::size_t start, std::size_t end);
@@ -86,6 +92,9 @@ public:
     // Inserts at `position` (clamped; default: the end). Returns the id, or 0 when the up-next
     // queue already holds max_up_next_length entries.
     std::uint64_t enqueue(std::string path, std::optional<std::size_t> position = std::nullopt);
+    // As add_many(), for the up-next queue (bounded by max_up_next_length).
+    std::vector<std::uint64_t> enqueue_many(std::vector<std::string> paths,
+                                            std::optional<std::size_t> position = std::nullopt);
     bool dequeue(std::size_t index);
     bool move_up_next(std::size_t from, std::size_t to);
     void clear_up_next();

@@ -24,6 +24,7 @@
 #include <map>
 #include <stdexcept>
 #include <thread>
+#include <unistd.h>
 #include <utility>
 
 namespace tinyice::autodj {
@@ -50,9 +51,20 @@ constexpr auto idle_retry_max = 10s;
 constexpr auto bad_file_min = 1min;
 constexpr auto bad_file_max = 1h;
 constexpr std::size_t max_bad_files = 10'000;
-// Files opened while looking for a playable one, per block: the rest waits for the next block
-// (the lead covers the time), so a run of broken files cannot stall the output.
+// Files opened while looking for a playable one, per block. When all of them fail the station
+// idles (silence, with the idle back-off) before it tries the next ones, so a playlist of broken
+// files costs a few opens a second at most, and a run of them cannot stall the output.
 constexpr int max_opens_per_block = 4;
+// Picks still in their bad-file back-off that one search walks past without opening; more
+// means "nothing playable now" (idle). Bounds the time under the lock for huge playlists.
+constexpr std::size_t max_skips_per_search = 1000;
+// At most one "skipping <file>" line per interval; the others are counted in the next one.
+constexpr auto skip_log_interval = 10s;
+// An unexpected error in the station thread: the stream restarts after this, doubling up to
+// failure_backoff_max while errors keep coming.
+constexpr auto failure_backoff_max = 60s;
+// How long stop() waits for the hooks it cancelled to end (they get SIGKILL well within it).
+constexpr auto hook_stop_wait = 150ms;
 constexpr auto seek_wait = 500ms;
 constexpr double max_crossfade = 30;
 
@@ -235,9 +247,18 @@ struct Station::Engine : Mixer::Listener {
     void save_now();
     void initial_fill();
     std::vector<std::string> read_initial_playlist() const;
+    void retire();
+    // Ends the hooks still running (stop()); waits briefly for them.
+    void cancel_hooks();
 
     // ---- station thread ----
     void run();
+    // One turn of run()'s loop; true when it produced a block.
+    bool cycle();
+    // After an exception in cycle(): releases the mount and waits `backoff` (or until stop()).
+    void recover(const std::string& what, Clock::duration backoff);
+    // The station thread is ending after an exception that run() did not handle.
+    void fail(const std::string& what);
     bool claim();
     void release(bool finish_stream);
     void sync();
@@ -257,7 +278,13 @@ struct Station::Engine : Mixer::Listener {
     std::unique_ptr<StationDeck> open_deck(TrackInfo info);
     std::unique_ptr<StationDeck> take_preloaded(const TrackInfo& info);
     void mark_bad(const std::string& path, const std::string& reason);
+    void evict_bad_files(Clock::time_point now);
+    void report_skip(Clock::time_point now, const std::string& path, Clock::duration backoff,
+                     const std::string& reason);
+    void flush_skip_log(Clock::time_point now);
     bool in_backoff(const std::string& path) const;
+    // The music folder is there (a NAS may be unmounted); logs when that changes.
+    bool library_root_ok();
     void begin_idle(const std::string& why);
     bool wait_until(Clock::time_point when);
 
@@ -297,22 +324,35 @@ struct Station::Engine : Mixer::Listener {
     std::optional<TrackInfo> announced; // the current song as listeners know it
     std::int64_t started_at = 0;
     std::string last_error;
-    std::shared_ptr<BackgroundCommand> hook_call; // next-track hook in flight
-    std::optional<std::string> hook_path;         // its answer, checked, not used yet
+    // The next-track hook in flight: at most one per station. It is never abandoned (that
+    // would let skips start any number of them); when its answer is no longer wanted (a song
+    // was picked without it) it is marked stale and the answer is dropped when it comes.
+    std::shared_ptr<BackgroundCommand> hook_call;
+    bool hook_stale = false;
+    std::optional<std::string> hook_path; // its answer, checked, not used yet
 
     std::atomic<std::uint64_t> elapsed_frames{0};
     std::atomic<std::uint64_t> bytes_sent{0};
     std::atomic<std::uint64_t> listeners{0};
     std::atomic<bool> library_changed{false};
     std::atomic<bool> queue_grew{false}; // songs were added: an idle station tries at once
+    std::atomic<std::uint64_t> open_attempts{0};
+    std::atomic<std::uint64_t> open_failures{0};
 
     std::mutex subscribers_mutex;
     std::uint64_t next_subscriber = 1;
     std::vector<std::pair<std::uint64_t, std::function<void(unsigned)>>> subscribers;
     std::uint64_t library_subscription = 0;
 
+    // Serialises save_playlist() so that two clients cannot both pass the count check.
+    std::mutex stored_playlists_mutex;
+
     // ---- station thread only (and start()/stop(), serialised by `lifecycle`) ----
     std::mutex lifecycle;
+    bool retired = false; // guarded by `lifecycle`
+    // Cleared once a retired station has saved its state for the last time: a replacement
+    // with the same name owns the saved state from then on (and a deleted station has none).
+    bool persist = true; // guarded by `lifecycle`
     std::thread thread;
     std::unique_ptr<SourceSession> session;
     std::unique_ptr<codec::StreamEncoder> encoder;
@@ -335,7 +375,11 @@ struct Station::Engine : Mixer::Listener {
     std::map<std::string, BadFile> bad_files;
     Clock::time_point idle_until{};
     Clock::duration idle_backoff = idle_retry_min;
-    bool idle_logged = false;
+    std::string idle_reason; // logged when it changes; cleared when a song plays
+    bool root_missing = false;
+    Clock::time_point skip_log_at{}; // the next "skipping" line may be logged from then
+    std::size_t skips_unlogged = 0;
+    std::string last_unlogged_skip;
     bool claim_logged = false;
     Clock::time_point next_claim_at{};
     Clock::time_point last_save{};
@@ -423,7 +467,7 @@ void Station::Engine::save_now() {
 
 std::vector<std::string> Station::Engine::read_initial_playlist() const {
     const auto rel = library_path(settings.initial_playlist);
-    const auto file = rel ? deps.library.resolve(*rel) : std::nullopt;
+    const auto file = rel ? deps.library->resolve(*rel) : std::nullopt;
     if (!file) {
         log->warn("{}: initial playlist '{}' is outside the library; playing the whole library",
                   settings.name, settings.initial_playlist);
@@ -459,7 +503,7 @@ void Station::Engine::initial_fill() {
             return;
         }
     }
-    const auto index = deps.library.index();
+    const auto index = deps.library->index();
     if (!index || index->tracks().empty()) {
         return; // the first scan has not found anything yet; the library tells us when it does
     }
@@ -481,11 +525,7 @@ void Station::Engine::initial_fill() {
         if (!queue.playlist().empty()) {
             return;
         }
-        for (auto& p : paths) {
-            if (queue.add(std::move(p)) == 0) {
-                break;
-            }
-        }
+        queue.add_many(std::move(paths));
         dirty = true;
         queue_grew = true;
         log->info("{}: playlist filled with {} tracks", settings.name, queue.playlist().size());
@@ -519,10 +559,10 @@ void Station::Engine::notify(unsigned events) {
 
 std::vector<std::string> Station::Engine::expand(const std::string& path) const {
     const std::string wanted = normalise_path(path);
-    if (!deps.library.resolve(wanted)) {
+    if (!deps.library->resolve(wanted)) {
         throw std::invalid_argument(fmt::format("{} is outside the library", shown_path(path)));
     }
-    const auto index = deps.library.index();
+    const auto index = deps.library->index();
     std::vector<std::string> out;
     if (!index) {
         throw std::invalid_argument(fmt::format("{} is not in the library", shown_path(path)));
@@ -559,7 +599,7 @@ std::optional<std::string> Station::Engine::library_path(const std::string& loca
     }
     const std::filesystem::path path(location);
     if (path.is_absolute()) {
-        return deps.library.relative(path);
+        return deps.library->relative(path);
     }
     return normalise_path(location);
 }
@@ -590,16 +630,10 @@ std::vector<std::uint64_t> Station::Engine::append(std::vector<std::string> path
     std::vector<std::uint64_t> ids;
     {
         std::lock_guard lock(mutex);
-        ids.reserve(paths.size());
-        for (auto& p : paths) {
-            const auto at =
-                position ? std::optional<std::size_t>(*position + ids.size()) : std::nullopt;
-            const auto id = up_next ? queue.enqueue(std::move(p), at) : queue.add(std::move(p), at);
-            if (id == 0) {
-                break; // full
-            }
-            ids.push_back(id);
-        }
+        // One insertion, however many paths: a big folder added at the top of a big playlist
+        // must not hold the lock (and the audio thread) for long.
+        ids = up_next ? queue.enqueue_many(std::move(paths), position)
+                      : queue.add_many(std::move(paths), position);
         if (ids.empty()) {
             return ids;
         }
@@ -616,7 +650,7 @@ TrackInfo Station::Engine::make_info(const QueueEntry& entry, bool from_hook) co
     TrackInfo info;
     info.entry = entry;
     info.from_hook = from_hook;
-    if (const auto index = deps.library.index()) {
+    if (const auto index = deps.library->index()) {
         info.track = index->find(entry.path);
     }
     return info;
@@ -631,6 +665,12 @@ void Station::Engine::poll_hook_locked() {
     }
     const auto result = hook_call->result();
     hook_call.reset();
+    if (std::exchange(hook_stale, false)) {
+        log->debug("{}: the next-track hook answered after a song was picked without it; its "
+                   "answer is ignored",
+                   settings.name);
+        return;
+    }
     const std::chrono::milliseconds timeout(settings.next_track_command.timeout_ms);
     if (!result || !result->ok()) {
         log->warn("{}: next-track hook {}; playing from the playlist", settings.name,
@@ -645,8 +685,8 @@ void Station::Engine::poll_hook_locked() {
     std::optional<std::string> rel;
     const std::filesystem::path printed(line);
     if (printed.is_absolute()) {
-        rel = deps.library.relative(printed);
-    } else if (deps.library.resolve(normalise_path(line))) {
+        rel = deps.library->relative(printed);
+    } else if (deps.library->resolve(normalise_path(line))) {
         rel = normalise_path(line);
     }
     if (!rel || rel->empty()) {
@@ -675,15 +715,20 @@ std::optional<TrackInfo> Station::Engine::choose_locked(bool* waiting_for_hook) 
             }
         } else if (hook_call) {
             if (!queue.peek_next()) {
-                // Nothing else to play: wait for the answer rather than give up on it.
+                // Nothing else to play: wait for the answer rather than give up on it (even an
+                // answer asked for an earlier song beats silence).
+                hook_stale = false;
                 if (waiting_for_hook != nullptr) {
                     *waiting_for_hook = true;
                 }
                 return std::nullopt;
             }
-            log->info("{}: next-track hook is still running; playing from the playlist",
-                      settings.name);
-            hook_call.reset(); // abandoned: its thread ends on its own
+            if (!hook_stale) {
+                log->info("{}: next-track hook is still running; playing from the playlist",
+                          settings.name);
+                // Not abandoned: no other hook starts until this one has ended.
+                hook_stale = true;
+            }
         }
     }
     if (auto pick = queue.advance()) {
@@ -696,11 +741,21 @@ std::optional<TrackInfo> Station::Engine::choose_locked(bool* waiting_for_hook) 
 
 void Station::Engine::start() {
     std::lock_guard serial(lifecycle);
+    if (retired) {
+        log->warn("{}: not started: the station was removed or replaced", settings.name);
+        return;
+    }
     {
         std::lock_guard lock(mutex);
         if (thread_running) {
             return;
         }
+    }
+    if (thread.joinable()) {
+        thread.join(); // a thread that ended after an error (fail()); it is finishing or done
+    }
+    {
+        std::lock_guard lock(mutex);
         thread_running = true;
         stopping = false;
         ++change_gen; // load the current song (at start_position) as soon as the thread runs
@@ -709,15 +764,15 @@ void Station::Engine::start() {
     log->info("{}: started for {}", settings.name, settings.mount);
     try {
         thread = std::thread([this] {
+            // run() handles errors itself (the stream restarts after a back-off); this is the
+            // last line: the station goes quiet instead of taking the server down, and can be
+            // started again.
             try {
                 run();
             } catch (const std::exception& e) {
-                // Nothing in run() is meant to throw; if something does, the station goes quiet
-                // (its mount is released) instead of taking the server down.
-                log->critical("{}: the station thread failed: {}", settings.name, e.what());
-                session.reset();
-                std::lock_guard lock(mutex);
-                on_air = false;
+                fail(e.what());
+            } catch (...) {
+                fail("unknown error");
             }
         });
     } catch (...) {
@@ -739,13 +794,14 @@ void Station::Engine::stop() {
             wake_locked();
         }
     }
-    if (was_running && thread.joinable()) {
+    if (thread.joinable()) {
         thread.join();
     }
+    cancel_hooks();
     bool save = false;
     {
         std::lock_guard lock(mutex);
-        save = was_running || dirty;
+        save = persist && (was_running || dirty);
         thread_running = false;
         stopping = false;
         on_air = false;
@@ -759,6 +815,52 @@ void Station::Engine::stop() {
     }
 }
 
+void Station::Engine::retire() {
+    {
+        std::lock_guard serial(lifecycle);
+        retired = true;
+    }
+    stop();
+    std::lock_guard serial(lifecycle);
+    persist = false;
+}
+
+// Called with the station thread joined (or never started): the hooks' handles are ours alone.
+void Station::Engine::cancel_hooks() {
+    std::vector<std::shared_ptr<BackgroundCommand>> live;
+    {
+        std::lock_guard lock(mutex);
+        if (hook_call) {
+            live.push_back(std::move(hook_call));
+        }
+        hook_call.reset();
+        hook_stale = false;
+        hook_path.reset();
+    }
+    if (on_play_call) {
+        live.push_back(std::move(on_play_call));
+    }
+    on_play_call.reset();
+    std::erase_if(live, [](const auto& c) { return c->done(); });
+    if (live.empty()) {
+        return;
+    }
+    for (const auto& c : live) {
+        c->cancel();
+    }
+    // A hook that ignores SIGTERM gets SIGKILL after util::cancel_grace, well within the wait;
+    // stop() stays short either way.
+    const auto deadline = Clock::now() + hook_stop_wait;
+    for (const auto& c : live) {
+        if (!c->wait_until(deadline)) {
+            log->warn(
+                "{}: a hook did not end within {} ms of the stop; it is being killed",
+                settings.name,
+                std::chrono::duration_cast<std::chrono::milliseconds>(hook_stop_wait).count());
+        }
+    }
+}
+
 // ---- the station thread -----------------------------------------------------------------------
 
 bool Station::Engine::wait_until(Clock::time_point when) {
@@ -769,6 +871,7 @@ bool Station::Engine::wait_until(Clock::time_point when) {
 }
 
 void Station::Engine::run() {
+    Clock::duration backoff = claim_retry;
     while (true) {
         {
             std::lock_guard lock(mutex);
@@ -776,55 +879,16 @@ void Station::Engine::run() {
                 break;
             }
         }
-        if (!session) {
-            // Off air: claim the mount when the back-off allows; meanwhile keep answering
-            // callers (a seek, a skip) so that the state they see stays right.
-            const auto now = Clock::now();
-            if (now < next_claim_at || !claim()) {
-                if (now >= next_claim_at) {
-                    next_claim_at = now + claim_retry;
-                } else {
-                    sync();
-                }
-                save_if_due(now);
-                notify(std::exchange(pending_events, 0U));
-                wait_until(next_claim_at);
-                continue;
-            }
-        }
-        sync();
-        const auto now = Clock::now();
-        if (pacer.rebase_if_stalled(now)) {
-            log->warn("{}: the station thread fell more than {} s behind real time (machine "
-                      "suspended?); continuing from now",
-                      settings.name,
-                      std::chrono::duration_cast<std::chrono::seconds>(max_lag).count());
-        }
-        if (now < pacer.due()) {
-            wait_until(pacer.due());
-            continue;
-        }
         try {
-            produce_block();
+            if (cycle()) {
+                backoff = claim_retry;
+            }
         } catch (const std::exception& e) {
-            log->error("{}: encoding failed, restarting the stream in {} s: {}", settings.name,
-                       std::chrono::duration_cast<std::chrono::seconds>(claim_retry).count(),
-                       e.what());
-            release(false);
-            next_claim_at = Clock::now() + claim_retry;
-            continue;
+            // Whatever failed (encoding, a track's decoder, the mount, a state change), the
+            // station keeps its state and starts the stream afresh after a back-off.
+            recover(e.what(), backoff);
+            backoff = std::min<Clock::duration>(backoff * 2, failure_backoff_max);
         }
-        if (session && session->killed()) {
-            log->info("{}: removed from {} by an admin; claiming it again in {} s", settings.name,
-                      settings.mount,
-                      std::chrono::duration_cast<std::chrono::seconds>(claim_retry).count());
-            release(false);
-            next_claim_at = Clock::now() + claim_retry;
-            continue;
-        }
-        housekeeping(Clock::now());
-        const unsigned events = std::exchange(pending_events, 0U);
-        notify(events);
     }
     release(true);
     {
@@ -838,7 +902,87 @@ void Station::Engine::run() {
     mixer.clear();
     preloaded.reset();
     starts.clear();
+    flush_skip_log(Clock::time_point::max());
     notify(std::exchange(pending_events, 0U));
+}
+
+bool Station::Engine::cycle() {
+    if (!session) {
+        // Off air: claim the mount when the back-off allows; meanwhile keep answering callers
+        // (a seek, a skip) so that the state they see stays right.
+        const auto now = Clock::now();
+        if (now < next_claim_at || !claim()) {
+            if (now >= next_claim_at) {
+                next_claim_at = now + claim_retry;
+            } else {
+                sync();
+            }
+            save_if_due(now);
+            notify(std::exchange(pending_events, 0U));
+            wait_until(next_claim_at);
+            return false;
+        }
+    }
+    sync();
+    const auto now = Clock::now();
+    if (pacer.rebase_if_stalled(now)) {
+        log->warn("{}: the station thread fell more than {} s behind real time (machine "
+                  "suspended?); continuing from now",
+                  settings.name, std::chrono::duration_cast<std::chrono::seconds>(max_lag).count());
+    }
+    if (now < pacer.due()) {
+        wait_until(pacer.due());
+        return false;
+    }
+    produce_block();
+    if (session && session->killed()) {
+        log->info("{}: removed from {} by an admin; claiming it again in {} s", settings.name,
+                  settings.mount,
+                  std::chrono::duration_cast<std::chrono::seconds>(claim_retry).count());
+        release(false);
+        next_claim_at = Clock::now() + claim_retry;
+        return true;
+    }
+    housekeeping(Clock::now());
+    notify(std::exchange(pending_events, 0U));
+    return true;
+}
+
+void Station::Engine::recover(const std::string& what, Clock::duration backoff) {
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(backoff).count();
+    log->error("{}: {}; restarting the stream in {} s", settings.name, what, seconds);
+    {
+        std::lock_guard lock(mutex);
+        last_error = fmt::format("stream restarted after an error: {}", what);
+    }
+    release(false);
+    pending_events |= event_player;
+    notify(std::exchange(pending_events, 0U));
+    // The whole back-off, not only until the next caller's wake-up: a step that fails at once
+    // must not turn into a busy loop. stop() still ends the wait.
+    next_claim_at = Clock::now() + backoff;
+    while (Clock::now() < next_claim_at && wait_until(next_claim_at)) {
+    }
+}
+
+void Station::Engine::fail(const std::string& what) {
+    log->critical("{}: the station thread failed; the station is stopped: {}", settings.name, what);
+    encoder.reset();
+    session.reset();
+    mixer.clear();
+    preloaded.reset();
+    starts.clear();
+    listeners.store(0, std::memory_order_relaxed);
+    {
+        std::lock_guard lock(mutex);
+        on_air = false;
+        thread_running = false; // start() joins this thread and starts a new one
+        stopping = false;
+        loaded_gen = 0;
+        last_error = fmt::format("the station stopped after an internal error: {}", what);
+        done_cv.notify_all();
+    }
+    notify(event_player);
 }
 
 bool Station::Engine::claim() {
@@ -1072,7 +1216,7 @@ void Station::Engine::announce(const TrackInfo& info) {
             on_play_call = BackgroundCommand::launch(
                 settings.on_play_command.argv, hook_environment(settings, &info), timeout,
                 [log = log, name = settings.name, timeout](const util::CommandResult& r) {
-                    if (!r.ok()) {
+                    if (!r.ok() && !r.cancelled) { // cancelled: the station stopped
                         log->warn("{}: on-play hook {}", name, describe_failure(r, timeout));
                     }
                 });
@@ -1118,6 +1262,7 @@ void Station::Engine::housekeeping(Clock::time_point now) {
     }
     preload();
     maybe_launch_hook(now);
+    flush_skip_log(now);
     save_if_due(now);
 }
 
@@ -1154,7 +1299,7 @@ void Station::Engine::preload() {
             poll_hook_locked();
             if (hook_path) {
                 peek = make_info(QueueEntry{0, *hook_path, 0}, true);
-            } else if (hook_call) {
+            } else if (hook_call && !hook_stale) {
                 return; // still thinking: look again at the next block
             }
         }
@@ -1193,8 +1338,10 @@ void Station::Engine::maybe_launch_hook(Clock::time_point now) {
         return;
     }
     std::lock_guard lock(mutex);
+    // A hook that has ended (a stale one included) makes room for the next one.
+    poll_hook_locked();
     if (state != PlayState::playing || hook_call || hook_path || !queue.up_next().empty()) {
-        return;
+        return; // at most one hook at a time; its answer, when still wanted, comes first
     }
     if (current != nullptr) {
         hook_asked_for = current->id();
@@ -1243,43 +1390,62 @@ std::unique_ptr<StationDeck> Station::Engine::next_track(bool natural) {
         }
         finished_deck = id;
     }
+    // Without the music folder (a NAS unmounted) nothing can open: wait for it rather than walk
+    // the playlist marking every file bad.
+    const bool root_ok = library_root_ok();
     int opens = 0;
-    std::size_t tries = 0;
-    while (!deck) {
-        if (opens >= max_opens_per_block) {
-            break; // the next block goes on from here
-        }
+    std::size_t skipped = 0;
+    bool idling = false;      // begin_idle() was called below
+    bool handed_over = false; // a caller chose the next song
+    while (!deck && opens < max_opens_per_block) {
         std::optional<TrackInfo> pick;
-        std::size_t pass = 0;
         bool empty = false;
         bool waiting = false;
+        bool exhausted = false;
         {
             std::lock_guard lock(mutex);
             if (loaded_gen != change_gen) {
                 // A caller chose the song (next, jump, play): the next sync() loads it. Leave the
                 // queue alone meanwhile.
+                handed_over = true;
                 break;
             }
             const auto version = queue.version();
             if (!finished_applied) {
                 finished_applied = true;
-                if (!queue.finished_current()) {
+                dirty = true;
+                const bool go_on = queue.finished_current();
+                if (queue.version() != version) {
+                    events |= event_playlist;
+                }
+                if (!go_on) {
                     state = PlayState::stopped; // single mode: stop after this song
                     events |= event_player;
-                    dirty = true;
-                    if (queue.version() != version) {
-                        events |= event_playlist;
-                    }
                     break;
                 }
             }
-            pick = choose_locked(&waiting);
+            if (!root_ok) {
+                break;
+            }
+            // Songs still in their bad-file back-off are passed over here, under one lock, up to
+            // once around the playlist.
+            const std::size_t pass = queue.playlist().size() + queue.up_next().size() + 1;
+            for (;;) {
+                pick = choose_locked(&waiting);
+                if (!pick || !in_backoff(pick->entry.path)) {
+                    break;
+                }
+                pick.reset();
+                if (++skipped >= std::min(pass, max_skips_per_search)) {
+                    exhausted = true;
+                    break;
+                }
+            }
             if (queue.version() != version) {
                 events |= event_playlist;
             }
-            pass = queue.playlist().size() + 1;
             empty = queue.playlist().empty() && queue.up_next().empty();
-            if (!pick && !empty && !waiting) {
+            if (!pick && !empty && !waiting && !exhausted) {
                 // The end of the playlist without repeat: quiet until told to play.
                 state = PlayState::stopped;
                 events |= event_player;
@@ -1287,38 +1453,45 @@ std::unique_ptr<StationDeck> Station::Engine::next_track(bool natural) {
             }
             dirty = true;
         }
+        if (exhausted) {
+            begin_idle("no file of the playlist can be played now");
+            idling = true;
+            break;
+        }
         if (!pick) {
             if (empty && !waiting) {
                 begin_idle("nothing to play (the playlist is empty)");
+                idling = true;
             }
             break;
         }
-        if (!in_backoff(pick->entry.path)) {
-            deck = take_preloaded(*pick);
-            if (!deck) {
-                ++opens;
-                deck = open_deck(std::move(*pick));
-            }
-            if (deck) {
-                break;
-            }
+        deck = take_preloaded(*pick);
+        if (!deck) {
+            ++opens;
+            deck = open_deck(std::move(*pick));
         }
-        if (++tries >= pass) {
-            begin_idle("no file of the playlist can be played");
-            break;
-        }
+    }
+    if (!root_ok) {
+        begin_idle(fmt::format("the music folder {} is missing or unreadable",
+                               deps.library->root().string()));
+    } else if (!deck && opens > 0 && !idling && !handed_over) {
+        // Every file opened for this block failed: silence and the idle back-off before the
+        // next ones are tried, so a playlist of broken files (or of files that vanished) costs a
+        // few opens a second at most instead of hundreds.
+        begin_idle("the files tried could not be played");
     }
     pending_events |= events;
     if (deck) {
         idle_backoff = idle_retry_min;
-        idle_logged = false;
+        idle_reason.clear();
     }
     return deck;
 }
 
 std::unique_ptr<StationDeck> Station::Engine::open_deck(TrackInfo info) {
     const std::string path = info.entry.path;
-    const auto file = deps.library.resolve(path);
+    open_attempts.fetch_add(1, std::memory_order_relaxed);
+    const auto file = deps.library->resolve(path);
     if (!file) {
         mark_bad(path, "outside the library");
         return nullptr;
@@ -1376,21 +1549,73 @@ std::unique_ptr<StationDeck> Station::Engine::open_deck(TrackInfo info) {
 
 void Station::Engine::mark_bad(const std::string& path, const std::string& reason) {
     const auto now = Clock::now();
-    if (bad_files.size() >= max_bad_files) {
-        std::erase_if(bad_files, [now](const auto& kv) { return kv.second.until <= now; });
-        if (bad_files.size() >= max_bad_files) {
-            bad_files.erase(bad_files.begin());
-        }
+    open_failures.fetch_add(1, std::memory_order_relaxed);
+    if (bad_files.size() >= max_bad_files && !bad_files.contains(path)) {
+        evict_bad_files(now);
     }
     auto& bad = bad_files[path];
     bad.backoff = bad.backoff == Clock::duration::zero()
                       ? std::chrono::duration_cast<Clock::duration>(bad_file_min)
                       : std::min<Clock::duration>(bad.backoff * 2, bad_file_max);
     bad.until = now + bad.backoff;
-    log->warn("{}: skipping {} for {} min: {}", settings.name, path,
-              std::chrono::duration_cast<std::chrono::minutes>(bad.backoff).count(), reason);
+    report_skip(now, path, bad.backoff, reason);
     std::lock_guard lock(mutex);
     last_error = fmt::format("{}: {}", path, reason);
+}
+
+// Makes room in the full bad-file map: the entries whose back-off has ended, else the tenth
+// whose back-off ends soonest (they would be tried again first anyway). Dropping a tenth at once
+// keeps this off the path of every later failure.
+void Station::Engine::evict_bad_files(Clock::time_point now) {
+    std::erase_if(bad_files, [now](const auto& kv) { return kv.second.until <= now; });
+    if (bad_files.size() < max_bad_files) {
+        return;
+    }
+    std::vector<decltype(bad_files)::iterator> entries;
+    entries.reserve(bad_files.size());
+    for (auto it = bad_files.begin(); it != bad_files.end(); ++it) {
+        entries.push_back(it);
+    }
+    const std::size_t drop = std::max<std::size_t>(1, max_bad_files / 10);
+    std::nth_element(
+        entries.begin(), entries.begin() + static_cast<std::ptrdiff_t>(drop - 1), entries.end(),
+        [](const auto& a, const auto& b) { return a->second.until < b->second.until; });
+    for (std::size_t i = 0; i < drop; ++i) {
+        bad_files.erase(entries[i]);
+    }
+}
+
+// "skipping <file>" at most once per skip_log_interval; the files skipped in between are
+// counted and summed up in the next line (or by flush_skip_log()).
+void Station::Engine::report_skip(Clock::time_point now, const std::string& path,
+                                  Clock::duration backoff, const std::string& reason) {
+    const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(backoff).count();
+    if (now < skip_log_at) {
+        ++skips_unlogged;
+        last_unlogged_skip = fmt::format("{}: {}", path, reason);
+        return;
+    }
+    if (skips_unlogged > 0) {
+        log->warn("{}: skipping {} for {} min: {} ({} more unplayable files since the last "
+                  "report)",
+                  settings.name, path, minutes, reason, skips_unlogged);
+    } else {
+        log->warn("{}: skipping {} for {} min: {}", settings.name, path, minutes, reason);
+    }
+    skips_unlogged = 0;
+    last_unlogged_skip.clear();
+    skip_log_at = now + skip_log_interval;
+}
+
+void Station::Engine::flush_skip_log(Clock::time_point now) {
+    if (skips_unlogged == 0 || now < skip_log_at) {
+        return;
+    }
+    log->warn("{}: {} more unplayable files skipped (the last: {})", settings.name, skips_unlogged,
+              last_unlogged_skip);
+    skips_unlogged = 0;
+    last_unlogged_skip.clear();
+    skip_log_at = now == Clock::time_point::max() ? Clock::time_point{} : now + skip_log_interval;
 }
 
 bool Station::Engine::in_backoff(const std::string& path) const {
@@ -1398,10 +1623,22 @@ bool Station::Engine::in_backoff(const std::string& path) const {
     return it != bad_files.end() && Clock::now() < it->second.until;
 }
 
+bool Station::Engine::library_root_ok() {
+    const auto& root = deps.library->root();
+    std::error_code ec;
+    const bool ok =
+        std::filesystem::is_directory(root, ec) && ::access(root.c_str(), R_OK | X_OK) == 0;
+    if (ok && root_missing) {
+        log->info("{}: the music folder {} is back", settings.name, root.string());
+    }
+    root_missing = !ok;
+    return ok;
+}
+
 void Station::Engine::begin_idle(const std::string& why) {
-    if (!idle_logged) {
+    if (why != idle_reason) {
         log->info("{}: {}; playing silence and trying again", settings.name, why);
-        idle_logged = true;
+        idle_reason = why;
     }
     idle_until = Clock::now() + idle_backoff;
     idle_backoff = std::min<Clock::duration>(idle_backoff * 2, idle_retry_max);
@@ -1432,17 +1669,24 @@ void Station::Engine::on_deck_ended(const Deck& deck, bool /*was_current*/) {
 // ---------------------------------------------------------------------------------------------
 // Station
 
-Station::Station(StationSettings settings, Dependencies deps)
-    : settings_(std::move(settings)), deps_(deps) {
-    validate(settings_);
-    const codec::PcmFormat format{engine_rate(settings_.encoder), settings_.encoder.channels};
+void Station::validate_settings(const StationSettings& settings) {
+    validate(settings);
+    const codec::PcmFormat format{engine_rate(settings.encoder), settings.encoder.channels};
     // Throws CodecError for an encoder FFmpeg cannot provide; the real one is made per claim.
-    (void)codec::StreamEncoder::create(settings_.encoder, format);
+    (void)codec::StreamEncoder::create(settings.encoder, format);
+}
+
+Station::Station(StationSettings settings, Dependencies deps)
+    : settings_(std::move(settings)), deps_(std::move(deps)) {
+    if (!deps_.library) {
+        throw std::invalid_argument("autodj: a station needs a library");
+    }
+    validate_settings(settings_);
     engine_ = std::make_unique<Engine>(settings_, deps_);
     engine_->restore();
     engine_->initial_fill();
     Engine* engine = engine_.get();
-    engine_->library_subscription = deps_.library.subscribe([engine] {
+    engine_->library_subscription = deps_.library->subscribe([engine] {
         // Called on the library's thread: no station lock here (the library may hold its own).
         engine->library_changed.store(true);
         engine->notify(event_database | event_update);
@@ -1450,7 +1694,7 @@ Station::Station(StationSettings settings, Dependencies deps)
 }
 
 Station::~Station() {
-    deps_.library.unsubscribe(engine_->library_subscription);
+    deps_.library->unsubscribe(engine_->library_subscription);
     stop();
 }
 
@@ -1465,6 +1709,10 @@ void Station::stop() {
 bool Station::running() const {
     std::lock_guard lock(engine_->mutex);
     return engine_->thread_running;
+}
+
+void Station::retire() {
+    engine_->retire();
 }
 
 // ---- transport ------------------------------------------------------------------------------
@@ -1724,8 +1972,19 @@ std::optional<std::vector<std::string>> Station::stored_playlist(const std::stri
 }
 
 void Station::save_playlist(const std::string& name) {
-    if (name.empty() || name.size() > 200 || has_control_char(name)) {
-        throw std::invalid_argument("a playlist name must be 1 to 200 printable characters");
+    if (name.empty() || name.size() > max_playlist_name || has_control_char(name)) {
+        throw std::invalid_argument(fmt::format(
+            "a playlist name must be 1 to {} bytes without control characters", max_playlist_name));
+    }
+    // Counting and saving under one lock: two clients cannot both take the last place.
+    std::lock_guard serial(engine_->stored_playlists_mutex);
+    const auto stored = deps_.store.list_playlists(settings_.name);
+    const bool replaces = std::any_of(stored.begin(), stored.end(),
+                                      [&name](const auto& p) { return p.name == name; });
+    if (!replaces && stored.size() >= max_stored_playlists) {
+        throw PlaylistLimitError(fmt::format(
+            "station '{}' stores {} playlists already, the most it keeps; delete one first",
+            settings_.name, stored.size()));
     }
     std::vector<std::string> paths;
     {
@@ -1763,12 +2022,12 @@ bool Station::remove_playlist(const std::string& name) {
 
 std::string Station::export_playlist(bool pls, bool absolute) const {
     const std::vector<QueueEntry> entries = playlist();
-    const auto index = deps_.library.index();
+    const auto index = deps_.library->index();
     std::vector<PlaylistItem> items;
     items.reserve(entries.size());
     for (const auto& entry : entries) {
         PlaylistItem item;
-        item.location = absolute ? (deps_.library.root() / entry.path).string() : entry.path;
+        item.location = absolute ? (deps_.library->root() / entry.path).string() : entry.path;
         if (const auto track = index ? index->find(entry.path) : nullptr) {
             item.title = track->display_title();
             item.duration = track->duration > 0 ? track->duration : -1;
@@ -1797,7 +2056,7 @@ Station::ImportResult Station::import_playlist(std::string_view text) {
 
 NowPlaying Station::now_playing() const {
     const auto& e = *engine_;
-    const auto index = deps_.library.index();
+    const auto index = deps_.library->index();
     const auto find = [&index](const std::string& path) -> TrackPtr {
         return index ? index->find(path) : nullptr;
     };
@@ -1829,6 +2088,9 @@ NowPlaying Station::now_playing() const {
         if (const auto next = e.queue.peek_next()) {
             np.next = next->entry;
             np.next_track = find(next->entry.path);
+            if (!next->from_up_next) {
+                np.next_position = next->position;
+            }
         }
     }
     np.playlist_length = e.queue.playlist().size();
@@ -1838,6 +2100,8 @@ NowPlaying Station::now_playing() const {
     np.volume = e.volume;
     np.crossfade_seconds = e.crossfade;
     np.last_error = e.last_error;
+    np.open_attempts = e.open_attempts.load(std::memory_order_relaxed);
+    np.open_failures = e.open_failures.load(std::memory_order_relaxed);
     return np;
 }
 

@@ -21,17 +21,17 @@
 //
 // Track changes: ICY title ("Artist - Title") and, for Ogg output, a new chain with the track's
 // comments; a play-history row; the on-play hook. Unreadable files are skipped with a log line
-// and kept out of rotation for a while (back-off doubling from 1 minute to 1 hour); when nothing
-// is playable the station plays silence and retries with a back-off, never spinning the CPU.
-
-#include <cstdint>
-#include <filesystem>
-#include <functional>
-#include <memory>
-#include <mutex>
-#include <optional>
-#include <string>
-#include <vector>
+// (at most one every 10 s, with a count of the others) and kept out of rotation for a while
+// (back-off doubling from 1 minute to 1 hour). When nothing is playable (every file tried for a
+// block failed, the playlist is empty, or the music folder itself is missing) the station plays
+// silence and retries with a back-off (1 s doubling to 10 s), never spinning the CPU.
+//
+// Hooks run as child processes, at most one next-track hook and one on-play hook per station at
+// a time; stop() kills the ones still running (SIGTERM to their process group, SIGKILL shortly
+// after).
+//
+// Lifetime: a Station keeps its Library alive (API handlers may still hold a station that was
+// just removed). A station its owner has retired never starts again.
 
 #include "autodj/Library.hpp"
 #include "autodj/MountAccess.hpp"
@@ -40,6 +40,16 @@
 #include "codec/StreamEncoder.hpp"
 #include "storage/AutoDjStore.hpp"
 #include "storage/HistoryStore.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
 
 namespace tinyice::autodj {
 
@@ -52,17 +62,17 @@ struct HookCommand {
 };
 
 struct StationSettings {
-    std::string name;                 // unique station name ("main")
-    std::string mount;                // "/autodj"
-    codec::EncoderSettings encoder;   // codec, bitrate, sample rate (0 = 44100; opus 48000), channels
-    double crossfade_seconds = 0;     // 0 = gapless
-    bool normalize = true;            // loudness normalisation (ReplayGain or measured R128)
+    std::string name;               // unique station name ("main")
+    std::string mount;              // "/autodj"
+    codec::EncoderSettings encoder; // codec, bitrate, sample rate (0 = 44100; opus 48000), channels
+    double crossfade_seconds = 0;   // 0 = gapless
+    bool normalize = true;          // loudness normalisation (ReplayGain or measured R128)
     double target_lufs = -16;
-    double volume = 1.0;              // 0..1, applied after normalisation
-    PlayModes initial_modes;          // random/repeat/... when the station has no saved state
-    std::string initial_playlist;     // M3U/PLS (library-relative or absolute inside the
-                                      // library) loaded when there is no saved state; "" = the
-                                      // whole library, in path order
+    double volume = 1.0;          // 0..1, applied after normalisation
+    PlayModes initial_modes;      // random/repeat/... when the station has no saved state
+    std::string initial_playlist; // M3U/PLS (library-relative or absolute inside the
+                                  // library) loaded when there is no saved state; "" = the
+                                  // whole library, in path order
     // Next-track hook: prints a library path (first line of stdout) to play next; consulted
     // after the up-next queue and before the playlist. On-play hook: run at every track start.
     // Both get TINYICE_STATION, TINYICE_MOUNT, TINYICE_FILE, TINYICE_ARTIST, TINYICE_TITLE,
@@ -84,17 +94,18 @@ enum class PlayState { stopped, playing, paused };
 struct NowPlaying {
     std::string station;
     std::string mount;
-    bool running = false;            // the station thread runs
-    bool on_air = false;             // it holds its mount (false while a live source has it)
+    bool running = false; // the station thread runs
+    bool on_air = false;  // it holds its mount (false while a live source has it)
     PlayState state = PlayState::stopped;
     std::optional<QueueEntry> current;
-    TrackPtr current_track;          // library data of the current song (null if unknown)
-    double elapsed = 0;              // seconds into the current song
-    double duration = 0;             // seconds; 0 = unknown
-    std::int64_t started_at = 0;     // unix ms when the current song started
-    std::optional<QueueEntry> next;  // what plays next, when known (not with a next-track hook)
+    TrackPtr current_track;         // library data of the current song (null if unknown)
+    double elapsed = 0;             // seconds into the current song
+    double duration = 0;            // seconds; 0 = unknown
+    std::int64_t started_at = 0;    // unix ms when the current song started
+    std::optional<QueueEntry> next; // what plays next, when known (not with a next-track hook)
     TrackPtr next_track;
-    std::optional<std::size_t> position;  // of the current song in the playlist
+    std::optional<std::size_t> next_position; // of `next` in the playlist (not from up-next)
+    std::optional<std::size_t> position;      // of the current song in the playlist
     std::size_t playlist_length = 0;
     std::uint64_t playlist_version = 0;
     std::size_t up_next_length = 0;
@@ -105,42 +116,64 @@ struct NowPlaying {
     std::uint64_t listeners = 0;
     std::uint64_t bytes_sent = 0;    // encoded bytes written to the mount since start
     std::string last_error;          // last skipped file and why, for the UI
+    std::uint64_t open_attempts = 0; // files opened to play them, since the station was made
+    std::uint64_t open_failures = 0; // of which could not be played
+};
+
+// Thrown by Station::save_playlist() when the station already stores max_stored_playlists
+// playlists and the name is a new one.
+class PlaylistLimitError : public std::length_error {
+public:
+    using std::length_error::length_error;
 };
 
 // Change notifications (MPD idle subsystems; the web studio's live updates).
 enum Event : unsigned {
-    event_player = 1U << 0,          // state, current song, seek
-    event_playlist = 1U << 1,        // playlist or up-next changed
-    event_options = 1U << 2,         // random/repeat/single/consume/crossfade
-    event_mixer = 1U << 3,           // volume
+    event_player = 1U << 0,   // state, current song, seek
+    event_playlist = 1U << 1, // playlist or up-next changed
+    event_options = 1U << 2,  // random/repeat/single/consume/crossfade
+    event_mixer = 1U << 3,    // volume
     event_stored_playlist = 1U << 4,
-    event_database = 1U << 5,        // library index changed
-    event_update = 1U << 6,          // library scan started or finished
+    event_database = 1U << 5, // library index changed
+    event_update = 1U << 6,   // library scan started or finished
 };
 
 class Station {
 public:
     struct Dependencies {
         MountAccess& mounts;
-        Library& library;
+        std::shared_ptr<Library> library; // never null; kept alive as long as the station
         storage::AutoDjStore& store;
         storage::HistoryStore& history;
     };
 
+    static constexpr std::size_t max_stored_playlists = 1000;
+    static constexpr std::size_t max_playlist_name = 128; // bytes
+
     // Validates the settings (throws codec::CodecError for an encoder FFmpeg cannot provide,
-    // std::invalid_argument for bad values). Loads the saved state. Does not start.
+    // std::invalid_argument for bad values, and for a null library). Loads the saved state.
+    // Does not start.
     Station(StationSettings settings, Dependencies deps);
-    ~Station();  // stop()
+    // The constructor's checks of `settings` alone (a trial encoder included), so a caller can
+    // refuse a change before touching a running station.
+    static void validate_settings(const StationSettings& settings);
+    ~Station(); // stop()
     Station(const Station&) = delete;
     Station& operator=(const Station&) = delete;
 
     [[nodiscard]] const StationSettings& settings() const { return settings_; }
 
     // Starts the station thread (claims the mount; retries every 2 s while another source holds
-    // it). stop() releases the mount, saves the state and joins; both idempotent.
+    // it). stop() releases the mount, saves the state, joins and kills running hooks; both
+    // idempotent. An unexpected error in the station thread restarts the stream after a
+    // back-off (2 s doubling to 1 min; NowPlaying.last_error says why); should the thread end
+    // anyway, running() turns false and start() starts it again.
     void start();
     void stop();
     [[nodiscard]] bool running() const;
+    // stop(), for good: start() does nothing afterwards (the owner removed or replaced the
+    // station while someone may still hold it).
+    void retire();
 
     // ---- transport -----------------------------------------------------------------------
     void play();
@@ -158,7 +191,7 @@ public:
     // applied smoothly over ~50 ms.
     void set_volume(double volume);
     void set_modes(const PlayModes& modes);
-    void set_crossfade(double seconds);      // clamped to 0..30
+    void set_crossfade(double seconds); // clamped to 0..30
 
     // ---- playlist and up-next (paths are library-relative; folders add every track under
     // them, in path order; paths outside the library or not in it are refused) ----------------
@@ -175,15 +208,20 @@ public:
     void clear();
     void shuffle(std::size_t start, std::size_t end);
     [[nodiscard]] std::vector<QueueEntry> up_next() const;
-    std::uint64_t enqueue(const std::string& path, std::optional<std::size_t> position = std::nullopt);
+    std::uint64_t enqueue(const std::string& path,
+                          std::optional<std::size_t> position = std::nullopt);
     bool dequeue(std::size_t index);
     bool move_up_next(std::size_t from, std::size_t to);
     void clear_up_next();
 
     // ---- stored playlists and files ------------------------------------------------------
     [[nodiscard]] std::vector<storage::StoredPlaylistInfo> stored_playlists() const;
-    [[nodiscard]] std::optional<std::vector<std::string>> stored_playlist(const std::string& name) const;
-    void save_playlist(const std::string& name);            // the current playlist
+    [[nodiscard]] std::optional<std::vector<std::string>>
+    stored_playlist(const std::string& name) const;
+    // Stores the current playlist as `name` (creates or replaces). Throws std::invalid_argument
+    // for a name that is empty, longer than max_playlist_name or has control characters, and
+    // PlaylistLimitError for a new name when max_stored_playlists are stored already.
+    void save_playlist(const std::string& name);
     // Appends the stored playlist to the playlist; false when there is no such playlist.
     bool load_playlist(const std::string& name);
     bool remove_playlist(const std::string& name);
@@ -199,7 +237,7 @@ public:
 
     // ---- state -----------------------------------------------------------------------------
     [[nodiscard]] NowPlaying now_playing() const;
-    [[nodiscard]] Library& library() { return deps_.library; }
+    [[nodiscard]] Library& library() { return *deps_.library; }
 
     // `on_event(mask)` is called from whichever thread made the change; keep it short and do
     // not call back into the station from it. Returns an id for unsubscribe().
@@ -207,11 +245,11 @@ public:
     void unsubscribe(std::uint64_t id);
 
 private:
-    struct Engine;  // the station thread's state (decks, mixer, encoder); Station.cpp
+    struct Engine; // the station thread's state (decks, mixer, encoder); Station.cpp
 
     StationSettings settings_;
     Dependencies deps_;
     std::unique_ptr<Engine> engine_;
 };
 
-}  // namespace tinyice::autodj
+} // namespace tinyice::autodj

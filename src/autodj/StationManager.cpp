@@ -4,6 +4,7 @@
 #include "util/Log.hpp"
 
 #include <algorithm>
+#include <unistd.h>
 
 namespace tinyice::autodj {
 
@@ -79,8 +80,31 @@ StationManager::Entry StationManager::build(const config::AutoDjConfig& raw, boo
     e.library = library_for(cfg.music_dir, cfg.analyse_loudness);
     e.station = std::make_shared<Station>(
         std::move(settings),
-        Station::Dependencies{deps_.mounts, *e.library, deps_.state, deps_.history});
+        Station::Dependencies{deps_.mounts, e.library, deps_.state, deps_.history});
     return e;
+}
+
+void StationManager::preflight(const config::AutoDjConfig& raw) const {
+    const auto cfg = resolved(raw);
+    try {
+        Station::validate_settings(settings_from(cfg));
+    } catch (const std::exception& e) {
+        throw http::HttpError(400, e.what());
+    }
+    std::error_code ec;
+    if (!fs::is_directory(cfg.music_dir, ec) || ::access(cfg.music_dir.c_str(), R_OK | X_OK) != 0) {
+        throw http::HttpError(400, "music_dir: " + cfg.music_dir + " is not a readable folder");
+    }
+}
+
+void StationManager::check_can_add(const std::string& name) const {
+    std::lock_guard lock(mutex_);
+    if (closed_) {
+        throw http::HttpError(503, "the AutoDJ is shutting down");
+    }
+    if (entries_.contains(name)) {
+        throw http::HttpError(409, "a station named '" + name + "' exists already");
+    }
 }
 
 void StationManager::add(Entry entry, bool start) {
@@ -88,7 +112,13 @@ void StationManager::add(Entry entry, bool start) {
     auto cfg = entry.cfg;
     {
         std::lock_guard lock(mutex_);
-        entries_[cfg.name] = std::move(entry);
+        if (closed_ || entries_.contains(cfg.name)) {
+            // The callers checked under admin_mutex_; this cannot happen, and must not replace
+            // (and so destroy, unannounced) a station the observer knows.
+            throw http::HttpError(closed_ ? 503 : 409,
+                                  "station '" + cfg.name + "' cannot be added now");
+        }
+        entries_.emplace(cfg.name, std::move(entry));
     }
     if (start) {
         station->start();
@@ -114,17 +144,30 @@ void StationManager::remove(const std::string& name) {
         entries_.erase(it);
     }
     if (observer_ != nullptr) {
-        observer_->on_station_removed(*e.station);
+        try {
+            observer_->on_station_removed(*e.station);
+        } catch (const std::exception& ex) {
+            util::logger("autodj")->error("station '{}': {}", name, ex.what());
+        }
     }
-    e.station->stop();
+    // Retired, not just stopped: an API handler may still hold the station and must not be able
+    // to start it again. The station keeps its library alive for such late callers; the library
+    // stops when the last station using it is gone.
+    e.station->retire();
     e.station.reset();
-    e.library.reset(); // stops the library when no other station shares it
+    e.library.reset();
 }
 
 void StationManager::start(const std::vector<config::AutoDjConfig>& from_file) {
+    std::lock_guard admin(admin_mutex_);
+    {
+        std::lock_guard lock(mutex_);
+        closed_ = false;
+    }
     auto log = util::logger("autodj");
     for (const auto& cfg : from_file) {
         try {
+            check_can_add(cfg.name);
             add(build(cfg, true), cfg.enabled);
         } catch (const std::exception& e) {
             log->error("station '{}' (config file) not started: {}", cfg.name, e.what());
@@ -146,6 +189,7 @@ void StationManager::start(const std::vector<config::AutoDjConfig>& from_file) {
                           cfg.name);
                 continue;
             }
+            check_can_add(cfg.name);
             add(build(cfg, false), cfg.enabled);
         } catch (const std::exception& e) {
             log->error("station '{}' (created through the API) not started: {}", def.name,
@@ -155,6 +199,11 @@ void StationManager::start(const std::vector<config::AutoDjConfig>& from_file) {
 }
 
 void StationManager::stop_all() {
+    std::lock_guard admin(admin_mutex_);
+    {
+        std::lock_guard lock(mutex_);
+        closed_ = true;
+    }
     for (const auto& name : names()) {
         remove(name);
     }

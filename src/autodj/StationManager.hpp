@@ -9,18 +9,13 @@
 // edited or deleted there (409): the file stays the operator's. Stations created through the
 // API can be edited (the station restarts) and deleted (its saved state goes too).
 //
-// Threads: every method is thread-safe; API handlers run on the HTTP worker pool.
-
-#include <filesystem>
-#include <map>
-#include <memory>
-#include <mutex>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <vector>
-
-#include <boost/json/object.hpp>
+// Lifecycle: start() opens the manager, stop_all() closes it (every station is retired: it stops
+// and can never start again, even if an API handler still holds it); while closed, API calls
+// that would add a station get 503, so nothing outlives the server. Names are unique: adding a
+// station under a name in use is refused (409), never a silent replacement.
+//
+// Threads: every method is thread-safe; API handlers run on the HTTP worker pool. Changes to the
+// set of stations (start, stop_all, create, update, delete) are serialised.
 
 #include "autodj/Library.hpp"
 #include "autodj/MountAccess.hpp"
@@ -31,6 +26,17 @@
 #include "storage/Database.hpp"
 #include "storage/DefinitionStore.hpp"
 #include "storage/HistoryStore.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
 
 namespace tinyice::autodj {
 
@@ -59,15 +65,17 @@ public:
     };
 
     StationManager(Dependencies deps, Observer* observer = nullptr);
-    ~StationManager();  // stop_all()
+    ~StationManager(); // stop_all()
     StationManager(const StationManager&) = delete;
     StationManager& operator=(const StationManager&) = delete;
 
-    // Creates the stations of the config file and of the stored definitions (a stored
-    // definition whose name clashes with a file station is skipped with a warning), and starts
-    // those that are enabled. A station that fails to build is logged and skipped, never fatal.
+    // Opens the manager, creates the stations of the config file and of the stored definitions
+    // (a stored definition whose name clashes with a file station is skipped with a warning),
+    // and starts those that are enabled. A station that fails to build is logged and skipped,
+    // never fatal.
     void start(const std::vector<config::AutoDjConfig>& from_file);
-    // Stops every station and library; idempotent.
+    // Closes the manager (see above) and stops and drops every station; their libraries stop
+    // once no station holds them any more. Idempotent.
     void stop_all();
 
     void register_routes(http::Router& router);
@@ -89,8 +97,18 @@ private:
 
     // Builds the station (and its library) for `cfg`; throws on bad settings.
     Entry build(const config::AutoDjConfig& cfg, bool from_file);
+    // Throws http::HttpError 503 when closed and 409 when `name` is in use. The callers hold
+    // admin_mutex_ from this check to add(), so it cannot go stale in between.
+    void check_can_add(const std::string& name) const;
+    // Takes the station in (and starts it); throws like check_can_add(). Call with
+    // admin_mutex_ held.
     void add(Entry entry, bool start);
+    // Takes the station out and retires it. Call with admin_mutex_ held.
     void remove(const std::string& name);
+    // Everything that can refuse `cfg` short of building it (the settings, a trial encoder, the
+    // music folder), so that a bad update never touches the running station. Throws
+    // http::HttpError 400 saying what is wrong.
+    void preflight(const config::AutoDjConfig& cfg) const;
     std::shared_ptr<Library> library_for(const std::filesystem::path& folder, bool analyse);
     config::AutoDjConfig resolved(config::AutoDjConfig cfg) const;
 
@@ -105,10 +123,11 @@ private:
 
     Dependencies deps_;
     Observer* observer_;
-    mutable std::mutex mutex_;
+    mutable std::mutex mutex_; // guards entries_, libraries_ and closed_
     std::map<std::string, Entry, std::less<>> entries_;
     std::map<std::string, std::weak_ptr<Library>, std::less<>> libraries_;
-    std::mutex admin_mutex_;  // serialises create/update/delete
+    bool closed_ = false;    // stop_all() was called and start() was not called again
+    std::mutex admin_mutex_; // serialises start, stop_all, create, update and delete
 };
 
-}  // namespace tinyice::autodj
+} // namespace tinyice::autodj

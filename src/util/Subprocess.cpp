@@ -4,11 +4,13 @@
 #include <array>
 #include <cerrno>
 #include <csignal>
+#include <cstdint>
 #include <fcntl.h>
 #include <optional>
 #include <poll.h>
 #include <spawn.h>
 #include <string_view>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <system_error>
@@ -179,25 +181,29 @@ void signal_group(pid_t pid, int sig) {
     ::kill(pid, sig); // in case it left its process group
 }
 
+enum class Waited { finished, deadline, cancelled };
+
 class Child {
 public:
-    Child(pid_t pid, Stream& out, Stream& err, std::size_t max_output, bool& truncated)
+    // `cancel_fd` (or -1): becomes readable when the caller wants the command ended.
+    Child(pid_t pid, Stream& out, Stream& err, std::size_t max_output, bool& truncated,
+          int cancel_fd)
         : pid_(pid), out_(out), err_(err), max_output_(max_output), truncated_(truncated),
-          exit_fd_(open_pidfd(pid)) {}
+          cancel_fd_(cancel_fd), exit_fd_(open_pidfd(pid)) {}
 
-    // Reads output until the child has exited and closed both pipes, or until `until`.
-    // true when it finished.
-    bool wait_until(Clock::time_point until) {
+    // Reads output until the child has exited and closed both pipes, until `until`, or (with
+    // `watch_cancel`) until a cancellation.
+    Waited wait_until(Clock::time_point until, bool watch_cancel) {
         for (;;) {
             if (!exited_ && !exit_fd_.open()) {
                 exited_ = has_exited(pid_);
             }
             if (finished()) {
-                return true;
+                return Waited::finished;
             }
             const auto now = Clock::now();
             if (now >= until) {
-                return false;
+                return Waited::deadline;
             }
             // (At most a minute per poll so the count fits poll's int.)
             auto wait = std::min(std::chrono::ceil<std::chrono::milliseconds>(until - now),
@@ -206,7 +212,7 @@ public:
                 // No pidfd (kernel before 5.3): look at the child again every 20 ms.
                 wait = std::min(wait, std::chrono::milliseconds(20));
             }
-            std::array<pollfd, 3> fds{};
+            std::array<pollfd, 4> fds{};
             std::size_t n = 0;
             for (Stream* s : {&out_, &err_}) {
                 if (s->fd.open()) {
@@ -216,13 +222,19 @@ public:
             if (!exited_ && exit_fd_.open()) {
                 fds[n++] = pollfd{exit_fd_.get(), POLLIN, 0};
             }
+            if (watch_cancel && cancel_fd_ >= 0) {
+                fds[n++] = pollfd{cancel_fd_, POLLIN, 0};
+            }
             const int ready = ::poll(fds.data(), n, static_cast<int>(wait.count()));
             if (ready < 0 && errno != EINTR) {
-                return false; // cannot wait (out of memory): treat as a timeout
+                return Waited::deadline; // cannot wait (out of memory): treat as a timeout
             }
             for (std::size_t i = 0; ready > 0 && i < n; ++i) {
                 if (fds[i].revents == 0) {
                     continue;
+                }
+                if (fds[i].fd == cancel_fd_) {
+                    return Waited::cancelled; // stays readable: the caller stops watching it
                 }
                 if (fds[i].fd == exit_fd_.get()) {
                     exited_ = has_exited(pid_);
@@ -259,6 +271,7 @@ private:
     Stream& err_;
     std::size_t max_output_;
     bool& truncated_;
+    int cancel_fd_;
     Fd exit_fd_; // pidfd: readable once the child exits
     bool exited_ = false;
 };
@@ -268,8 +281,19 @@ private:
 CommandResult run_command(const std::vector<std::string>& argv,
                           const std::vector<std::pair<std::string, std::string>>& extra_env,
                           std::chrono::milliseconds timeout, std::size_t max_output) {
+    return run_command(argv, extra_env, timeout, max_output, std::stop_token{});
+}
+
+CommandResult run_command(const std::vector<std::string>& argv,
+                          const std::vector<std::pair<std::string, std::string>>& extra_env,
+                          std::chrono::milliseconds timeout, std::size_t max_output,
+                          std::stop_token stop) {
     CommandResult result;
     const auto started = Clock::now();
+    if (stop.stop_requested()) {
+        result.cancelled = true;
+        return result;
+    }
     if (argv.empty() || argv.front().empty()) {
         result.error = "empty command";
         return result;
@@ -299,6 +323,26 @@ CommandResult run_command(const std::vector<std::string>& argv,
     if (const int e = make_pipe(err.fd, err_write); e != 0) {
         result.error = argv.front() + ": cannot create a pipe: " + errno_text(e);
         return result;
+    }
+
+    // A stop request (from another thread) wakes the wait below through this descriptor. The
+    // callback is declared after it, so it is unregistered (and waited for, if it is running)
+    // before the descriptor closes.
+    Fd cancel;
+    if (stop.stop_possible()) {
+        cancel = Fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+        if (!cancel.open()) {
+            result.error = argv.front() + ": cannot create an eventfd: " + errno_text(errno);
+            return result;
+        }
+    }
+    const auto wake = [fd = cancel.get()] {
+        const std::uint64_t one = 1;
+        [[maybe_unused]] const auto n = ::write(fd, &one, sizeof one);
+    };
+    std::optional<std::stop_callback<decltype(wake)>> on_stop;
+    if (cancel.open()) {
+        on_stop.emplace(stop, wake);
     }
 
     SpawnFileActions actions;
@@ -340,11 +384,16 @@ CommandResult run_command(const std::vector<std::string>& argv,
     out_write.reset();
     err_write.reset();
 
-    Child child(pid, out, err, max_output, result.truncated);
-    if (!child.wait_until(started + timeout)) {
-        result.timed_out = true;
+    Child child(pid, out, err, max_output, result.truncated, cancel.get());
+    if (const auto waited = child.wait_until(started + timeout, true); waited != Waited::finished) {
+        result.cancelled = waited == Waited::cancelled;
+        result.timed_out = !result.cancelled;
         signal_group(pid, SIGTERM);
-        if (!child.wait_until(Clock::now() + kill_grace)) {
+        // A stop request during a timed-out command's grace cuts the grace short.
+        const auto grace = result.cancelled ? cancel_grace : kill_grace;
+        const auto ended = child.wait_until(Clock::now() + grace, !result.cancelled);
+        if (ended != Waited::finished) {
+            result.cancelled = result.cancelled || ended == Waited::cancelled;
             signal_group(pid, SIGKILL);
         }
     }

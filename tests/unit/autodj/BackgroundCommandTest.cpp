@@ -40,6 +40,20 @@ TEST(BackgroundCommandTest, LaunchReturnsAtOnce) {
     EXPECT_FALSE(command->result());
 }
 
+TEST(BackgroundCommandTest, CancelEndsTheCommandPromptly) {
+    auto command = BackgroundCommand::launch({"sleep", "30"}, {}, 60'000ms);
+    EXPECT_FALSE(command->wait_until(std::chrono::steady_clock::now() + 50ms));
+    const auto before = std::chrono::steady_clock::now();
+    command->cancel();
+    ASSERT_TRUE(command->wait_until(before + 2s));
+    EXPECT_LT(std::chrono::steady_clock::now() - before, util::cancel_grace + 100ms);
+    const auto result = command->result();
+    ASSERT_TRUE(result);
+    EXPECT_TRUE(result->cancelled);
+    EXPECT_FALSE(result->ok());
+    EXPECT_EQ(describe_failure(*result, 60'000ms), "was cancelled (the station stopped)");
+}
+
 TEST(BackgroundCommandTest, DescribesFailures) {
     util::CommandResult r;
     r.error = "nope: No such file or directory";

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <random>
 #include <set>
@@ -270,6 +271,97 @@ TEST(PlayQueueTest, ThePlaylistIsBounded) {
         ASSERT_NE(q.enqueue("u.mp3"), 0U);
     }
     EXPECT_EQ(q.enqueue("one-too-many.mp3"), 0U);
+}
+
+TEST(PlayQueueTest, AddManyInsertsInOrderAsOneChange) {
+    auto q = make_queue(4);
+    ASSERT_TRUE(q.jump_to(2));
+    const auto v0 = q.version();
+    const auto ids = q.add_many({"x.mp3", "y.mp3", "z.mp3"}, 1);
+    ASSERT_EQ(ids.size(), 3U);
+    EXPECT_LT(ids[0], ids[1]);
+    EXPECT_LT(ids[1], ids[2]);
+    EXPECT_EQ(q.version(), v0 + 1);
+    EXPECT_EQ(paths(q.playlist()), (std::vector<std::string>{song(0), "x.mp3", "y.mp3", "z.mp3",
+                                                             song(1), song(2), song(3)}));
+    EXPECT_EQ(q.position_of(ids[1]), 2U);
+    // The playing song moved down by three; what is before the insertion did not change.
+    EXPECT_EQ(q.current_position(), 5U);
+    EXPECT_EQ(paths(q.changes_since(v0)),
+              (std::vector<std::string>{"x.mp3", "y.mp3", "z.mp3", song(1), song(2), song(3)}));
+    expect_consistent(q);
+    // Clamped to the end; nothing to add is no change.
+    EXPECT_EQ(q.add_many({"end.mp3"}, 100).size(), 1U);
+    EXPECT_EQ(q.playlist().back().path, "end.mp3");
+    const auto v1 = q.version();
+    EXPECT_TRUE(q.add_many({}, 0).empty());
+    EXPECT_EQ(q.version(), v1);
+    // Playback in order continues after the playing song.
+    EXPECT_EQ(checked_advance(q)->entry.path, song(3));
+}
+
+TEST(PlayQueueTest, AddManyJoinsTheUnplayedPartOfARandomRound) {
+    auto q = make_queue(3, PlayModes{true, false, false, false});
+    checked_advance(q);
+    q.add_many({"x.mp3", "y.mp3"}, 0);
+    expect_consistent(q);
+    std::set<std::string> rest;
+    while (const auto pick = checked_advance(q)) {
+        rest.insert(pick->entry.path);
+    }
+    EXPECT_EQ(rest.size(), 4U); // the two left of the round and the two added, once each
+    EXPECT_TRUE(rest.contains("x.mp3"));
+    EXPECT_TRUE(rest.contains("y.mp3"));
+}
+
+TEST(PlayQueueTest, AddManyStopsAtTheLimits) {
+    PlayQueue q;
+    q.add_many(std::vector<std::string>(PlayQueue::max_playlist_length - 2, "x.mp3"));
+    const auto ids = q.add_many({"a.mp3", "b.mp3", "c.mp3"}, 0);
+    EXPECT_EQ(ids.size(), 2U);
+    EXPECT_EQ(q.playlist().size(), PlayQueue::max_playlist_length);
+    EXPECT_EQ(q.playlist()[1].path, "b.mp3");
+    EXPECT_TRUE(q.add_many({"d.mp3"}).empty());
+
+    q.enqueue_many(std::vector<std::string>(PlayQueue::max_up_next_length - 1, "u.mp3"));
+    const auto queued = q.enqueue_many({"v.mp3", "w.mp3"}, 0);
+    ASSERT_EQ(queued.size(), 1U);
+    EXPECT_EQ(q.up_next().front().path, "v.mp3");
+    EXPECT_EQ(q.up_next().size(), PlayQueue::max_up_next_length);
+}
+
+TEST(PlayQueueTest, EnqueueManyInsertsInOrder) {
+    PlayQueue q;
+    q.enqueue_many({"a", "b"});
+    const auto ids = q.enqueue_many({"c", "d"}, 1);
+    ASSERT_EQ(ids.size(), 2U);
+    EXPECT_EQ(paths(q.up_next()), (std::vector<std::string>{"a", "c", "d", "b"}));
+    expect_consistent(q);
+}
+
+// A big folder inserted at the top of a big playlist is one shift of the vector, not one per
+// entry (that was quadratic, under the station's lock, for seconds).
+TEST(PlayQueueTest, AddManyAtTheStartOfALargePlaylistIsFast) {
+    PlayQueue q;
+    std::vector<std::string> initial;
+    for (std::size_t i = 0; i < 50'000; ++i) {
+        initial.push_back(song(i));
+    }
+    q.add_many(std::move(initial));
+    q.jump_to(49'999);
+    std::vector<std::string> folder;
+    for (std::size_t i = 0; i < 20'000; ++i) {
+        folder.push_back("folder/" + std::to_string(i) + ".mp3");
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto ids = q.add_many(std::move(folder), 0);
+    const auto took = std::chrono::steady_clock::now() - t0;
+    EXPECT_EQ(ids.size(), 20'000U);
+    EXPECT_LT(took, std::chrono::milliseconds(100));
+    ASSERT_EQ(q.playlist().size(), 70'000U);
+    EXPECT_EQ(q.playlist()[0].path, "folder/0.mp3");
+    EXPECT_EQ(q.playlist()[20'000].path, song(0));
+    EXPECT_EQ(q.current_position(), 69'999U);
 }
 
 // ---- up-next ---------------------------------------------------------------------------------

@@ -10,8 +10,10 @@
 #include "codec/OggPage.hpp"
 #include "storage/Database.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -20,9 +22,12 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <poll.h>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -108,6 +113,36 @@ double cpu_seconds() {
     return tv(usage.ru_utime) + tv(usage.ru_stime);
 }
 
+// Waits (on a pidfd, not by sleeping) until process `pid` has exited; true when it has.
+bool process_ends_within(pid_t pid, std::chrono::milliseconds limit) {
+    const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0U));
+    if (fd < 0) {
+        return errno == ESRCH; // already gone
+    }
+    pollfd p{fd, POLLIN, 0};
+    const int ready = ::poll(&p, 1, static_cast<int>(limit.count()));
+    ::close(fd);
+    return ready == 1;
+}
+
+// The lines of a file a hook appends to (there is no event to wait on: poll it).
+std::size_t count_lines(const fs::path& file) {
+    const auto text = read_text(file);
+    return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+template <class Pred>
+bool poll_until(Pred pred, std::chrono::milliseconds limit) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    while (!pred()) {
+        if (std::chrono::steady_clock::now() >= until) {
+            return false;
+        }
+        std::this_thread::sleep_for(10ms);
+    }
+    return true;
+}
+
 // ---- a fake mount -------------------------------------------------------------------------
 
 // What the station wrote to its mount, over every session it opened.
@@ -120,6 +155,7 @@ struct Capture {
     int closed = 0;
     bool refuse = false;
     std::atomic<bool> kill{false};
+    std::atomic<int> refuse_titles{0}; // set_title() throws this many times
     core::SourceInfo info;
 
     template <class Pred>
@@ -155,6 +191,10 @@ public:
         c_.changed.notify_all();
     }
     void set_title(const std::string& artist, const std::string& title) override {
+        if (c_.refuse_titles > 0) {
+            --c_.refuse_titles;
+            throw std::runtime_error("title refused");
+        }
         std::lock_guard lock(c_.mutex);
         const auto display = artist.empty() ? title : artist + " - " + title;
         // The station sets the title again when it claims a mount anew; record changes only.
@@ -248,8 +288,8 @@ protected:
         history_ = std::make_unique<storage::HistoryStore>(*db_);
         Library::Options options;
         options.analyse_loudness = false;
-        library_ = std::make_unique<Library>(root(), *db_, options);
-        scan();
+        library_ = std::make_shared<Library>(root(), *db_, options);
+        scan(*library_, std::size(tracks));
         // What a broken file looks like once it is in the playlist: it was fine when scanned.
         std::mt19937 rng(7);
         for (const char* name : {"bad.mp3", "bad2.mp3"}) {
@@ -277,23 +317,23 @@ protected:
 
     fs::path root() const { return dir_ / "music"; }
 
-    void scan() {
+    static void scan(Library& library, std::size_t expected) {
         std::mutex m;
         std::condition_variable cv;
-        const auto id = library_->subscribe([&] {
+        const auto id = library.subscribe([&] {
             std::lock_guard lock(m);
             cv.notify_all();
         });
-        library_->start();
+        library.start();
         std::unique_lock lock(m);
         const bool done = cv.wait_for(lock, 20s, [&] {
-            const auto p = library_->progress();
+            const auto p = library.progress();
             return !p.scanning && p.last_scan_finished > 0;
         });
         lock.unlock();
-        library_->unsubscribe(id);
+        library.unsubscribe(id);
         ASSERT_TRUE(done) << "library scan did not finish";
-        ASSERT_EQ(library_->index()->tracks().size(), std::size(tracks));
+        ASSERT_EQ(library.index()->tracks().size(), expected);
     }
 
     StationSettings settings() const {
@@ -308,9 +348,11 @@ protected:
         return s;
     }
 
-    Station& make(StationSettings s, const std::vector<std::string>& playlist = {}) {
+    Station& make(StationSettings s, const std::vector<std::string>& playlist = {},
+                  std::shared_ptr<Library> library = nullptr) {
         stations_.push_back(std::make_unique<Station>(
-            std::move(s), Station::Dependencies{mounts_, *library_, *store_, *history_}));
+            std::move(s),
+            Station::Dependencies{mounts_, library ? library : library_, *store_, *history_}));
         auto& station = *stations_.back();
         if (!playlist.empty()) {
             station.clear();
@@ -350,7 +392,7 @@ protected:
     std::unique_ptr<storage::Database> db_;
     std::unique_ptr<storage::AutoDjStore> store_;
     std::unique_ptr<storage::HistoryStore> history_;
-    std::unique_ptr<Library> library_;
+    std::shared_ptr<Library> library_;
     std::vector<std::unique_ptr<Station>> stations_;
 };
 
@@ -659,6 +701,60 @@ TEST_F(StationTest, StopIsPromptWhileAHookRuns) {
     EXPECT_FALSE(station.running());
 }
 
+// At most one next-track hook runs per station: skipping while it thinks does not start more.
+TEST_F(StationTest, SkipsDoNotPileUpNextTrackHooks) {
+    auto s = settings();
+    s.initial_modes.repeat = true;
+    const auto log = dir_ / "hook.log";
+    s.next_track_command.argv = {"sh", "-c",
+                                 "echo started >> '" + log.string() + "'; sleep 3; echo t1.mp3"};
+    s.next_track_command.timeout_ms = 5000;
+    auto& station = make(s, {"t1.mp3", "t2.mp3", "t3.mp3", "long.mp3"});
+    station.start();
+    ASSERT_TRUE(wait_titles(1));
+    // Launched at once: every song is shorter than the hook's timeout.
+    ASSERT_TRUE(poll_until([&] { return count_lines(log) >= 1; }, 2s));
+    for (std::size_t i = 0; i < 6; ++i) {
+        station.next(); // picked from the playlist; the hook's answer will be ignored
+        ASSERT_TRUE(wait_titles(i + 2, 1s));
+    }
+    // Time for any hook started by the skips to have written its line.
+    ASSERT_TRUE(wait_bytes(0.4));
+    EXPECT_EQ(count_lines(log), 1U);
+    EXPECT_EQ(station.now_playing().state, PlayState::playing);
+}
+
+// stop() ends the hooks still running, including one that ignores SIGTERM, and stays prompt.
+TEST_F(StationTest, StopKillsRunningHooks) {
+    auto s = settings();
+    s.initial_modes.repeat = true;
+    const auto next_pid = dir_ / "next.pid";
+    const auto play_pid = dir_ / "play.pid";
+    s.next_track_command.argv = {"sh", "-c",
+                                 "trap '' TERM; echo $$ > '" + next_pid.string() + "'; sleep 30"};
+    s.next_track_command.timeout_ms = 60'000;
+    s.on_play_command.argv = {"sh", "-c", "echo $$ > '" + play_pid.string() + "'; exec sleep 30"};
+    s.on_play_command.timeout_ms = 60'000;
+    auto& station = make(s, {"long.mp3"});
+    station.start();
+    ASSERT_TRUE(wait_titles(1));
+    pid_t next = 0;
+    pid_t play = 0;
+    ASSERT_TRUE(poll_until(
+        [&] {
+            next = std::atoi(read_text(next_pid).c_str());
+            play = std::atoi(read_text(play_pid).c_str());
+            return next > 1 && play > 1;
+        },
+        3s));
+    const auto before = std::chrono::steady_clock::now();
+    station.stop();
+    EXPECT_LT(std::chrono::steady_clock::now() - before, 200ms);
+    // Both were killed and reaped by the time stop() returned (give the kernel a moment).
+    EXPECT_TRUE(process_ends_within(next, 50ms));
+    EXPECT_TRUE(process_ends_within(play, 50ms));
+}
+
 // ---- the mount ----------------------------------------------------------------------------
 
 TEST_F(StationTest, ReclaimsTheMountAfterAKill) {
@@ -698,6 +794,151 @@ TEST_F(StationTest, WaitsForABusyMount) {
     ASSERT_TRUE(c.wait([&] { return c.opened == 1; }, 3s));
     ASSERT_TRUE(wait_titles(1));
     EXPECT_TRUE(station.now_playing().on_air);
+}
+
+// An unexpected error in the station thread (here: the mount refusing the title while the
+// station claims it, which used to end the thread for good while it still claimed to run)
+// restarts the stream after a back-off.
+TEST_F(StationTest, RecoversFromAnErrorInTheStationThread) {
+    auto s = settings();
+    s.initial_modes.repeat = true;
+    auto& station = make(s, {"long.mp3", "t1.mp3"});
+    auto& c = mounts_.capture;
+    c.refuse_titles = 1;
+    station.start();
+    ASSERT_TRUE(c.wait([&] { return c.closed == 1; }, 1s)) << "the stream should restart";
+    auto np = station.now_playing();
+    EXPECT_TRUE(np.running);
+    EXPECT_FALSE(np.on_air);
+    EXPECT_NE(np.last_error.find("title refused"), std::string::npos) << np.last_error;
+    ASSERT_TRUE(c.wait([&] { return c.opened == 2; }, 3s));
+    ASSERT_TRUE(wait_until([&] { return station.now_playing().on_air; }, 1s));
+    ASSERT_TRUE(wait_titles(1));
+    EXPECT_EQ(c.title_list().back(), "A - Long");
+    station.stop();
+    EXPECT_FALSE(station.running());
+    station.start(); // and it starts again as usual
+    EXPECT_TRUE(station.running());
+    ASSERT_TRUE(c.wait([&] { return c.opened == 3; }, 1s));
+}
+
+// The station keeps its library alive: a caller holding a station its manager dropped can still
+// use it (and destroying it last is fine).
+TEST_F(StationTest, KeepsItsLibraryAlive) {
+    const auto folder = dir_ / "other";
+    fs::create_directories(folder);
+    fs::copy_file(root() / "t1.mp3", folder / "t1.mp3");
+    auto library = std::make_shared<Library>(folder, *db_, Library::Options{false, {".mp3"}});
+    scan(*library, 1);
+    std::weak_ptr<Library> watch = library;
+    auto& station = make(settings(), {"t1.mp3"}, std::move(library));
+    ASSERT_FALSE(watch.expired());
+    EXPECT_EQ(station.library().index()->tracks().size(), 1U);
+    EXPECT_EQ(station.library().resolve("t1.mp3"), folder / "t1.mp3");
+    stations_.clear();
+    EXPECT_TRUE(watch.expired());
+}
+
+TEST_F(StationTest, ARetiredStationNeverStartsAgain) {
+    auto& station = make(settings(), {"long.mp3"});
+    station.start();
+    ASSERT_TRUE(wait_titles(1));
+    station.retire();
+    EXPECT_FALSE(station.running());
+    station.start();
+    EXPECT_FALSE(station.running());
+    EXPECT_FALSE(station.now_playing().running);
+    EXPECT_EQ(mounts_.capture.opened, 1);
+}
+
+TEST_F(StationTest, ReportsTheNextPlaylistPosition) {
+    auto& station = make(settings(), {"t1.mp3", "t2.mp3", "t3.mp3"});
+    EXPECT_EQ(station.now_playing().next_position, 0U);
+    ASSERT_TRUE(station.jump_to(1));
+    auto np = station.now_playing();
+    EXPECT_EQ(np.position, 1U);
+    ASSERT_TRUE(np.next);
+    EXPECT_EQ(np.next->path, "t3.mp3");
+    EXPECT_EQ(np.next_position, 2U);
+    station.enqueue("sub/s1.mp3"); // up-next comes first and has no playlist position
+    np = station.now_playing();
+    ASSERT_TRUE(np.next);
+    EXPECT_EQ(np.next->path, "sub/s1.mp3");
+    EXPECT_FALSE(np.next_position);
+}
+
+// A playlist of many unplayable files: a few opens, then silence with a back-off (it used to be
+// hundreds of FFmpeg opens and warning lines a second, forever).
+TEST_F(StationTest, ManyUnreadableFilesCostFewOpens) {
+    const auto many = dir_ / "many";
+    fs::create_directories(many);
+    for (int i = 0; i < 500; ++i) {
+        fs::copy_file(root() / "t3.mp3", many / fmt::format("f{:03}.mp3", i));
+    }
+    auto library = std::make_shared<Library>(many, *db_, Library::Options{false, {".mp3"}});
+    scan(*library, 500);
+    // Broken after the scan, as a disk going bad would be.
+    const Bytes junk = [&] {
+        std::ifstream in(root() / "bad.mp3", std::ios::binary);
+        return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }();
+    for (int i = 0; i < 500; ++i) {
+        write_file(many / fmt::format("f{:03}.mp3", i), junk);
+    }
+    auto s = settings();
+    s.initial_modes.repeat = true;
+    auto& station = make(s, {}, library); // the whole library
+    ASSERT_EQ(station.playlist().size(), 500U);
+    station.start();
+    ASSERT_TRUE(wait_bytes(0.2));
+    const double cpu_before = cpu_seconds();
+    const auto bytes_before = mounts_.capture.size();
+    std::this_thread::sleep_for(3s);
+    const double cpu = cpu_seconds() - cpu_before;
+    const auto np = station.now_playing();
+    EXPECT_GT(np.open_attempts, 0U);
+    EXPECT_LE(np.open_attempts, 20U) << "files opened in about 3 s";
+    EXPECT_EQ(np.open_failures, np.open_attempts);
+    EXPECT_LT(cpu, 0.5) << "CPU seconds used in 3 s";
+    EXPECT_GT(mounts_.capture.size() - bytes_before, 40000U); // still streaming (silence)
+    EXPECT_TRUE(mounts_.capture.title_list().empty());
+    EXPECT_EQ(np.state, PlayState::playing);
+}
+
+// The music folder vanishing (a NAS unmounted) means silence and no attempt to open anything,
+// until it is back.
+TEST_F(StationTest, AMissingMusicFolderIdlesWithoutOpeningFiles) {
+    auto s = settings();
+    s.initial_modes.repeat = true;
+    auto& station = make(s, {"t1.mp3", "t3.mp3"});
+    const auto away = dir_ / "music-away";
+    fs::rename(root(), away);
+    station.start();
+    ASSERT_TRUE(wait_bytes(1.0));
+    auto np = station.now_playing();
+    EXPECT_EQ(np.open_attempts, 0U);
+    EXPECT_TRUE(np.on_air);
+    EXPECT_EQ(np.state, PlayState::playing);
+    EXPECT_TRUE(mounts_.capture.title_list().empty());
+    fs::rename(away, root());
+    station.next();
+    ASSERT_TRUE(wait_titles(1, 2s));
+}
+
+TEST_F(StationTest, StoredPlaylistsAreBounded) {
+    auto& station = make(settings(), {"t1.mp3"});
+    EXPECT_THROW(station.save_playlist(std::string(Station::max_playlist_name + 1, 'x')),
+                 std::invalid_argument);
+    EXPECT_THROW(station.save_playlist("tab\there"), std::invalid_argument);
+    for (std::size_t i = 0; i < Station::max_stored_playlists; ++i) {
+        store_->save_playlist("test", fmt::format("p{:04}", i), {"t1.mp3"});
+    }
+    EXPECT_THROW(station.save_playlist("one-too-many"), PlaylistLimitError);
+    EXPECT_EQ(station.stored_playlists().size(), Station::max_stored_playlists);
+    station.save_playlist("p0007"); // replacing one is fine
+    EXPECT_TRUE(station.remove_playlist("p0000"));
+    station.save_playlist(std::string(Station::max_playlist_name, 'y'));
+    EXPECT_EQ(station.stored_playlists().size(), Station::max_stored_playlists);
 }
 
 // ---- editing ------------------------------------------------------------------------------

@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <fcntl.h>
 #include <poll.h>
+#include <stop_token>
 #include <string>
 #include <sys/syscall.h>
 #include <thread>
@@ -139,6 +141,92 @@ TEST(SubprocessTest, ACommandIgnoringSigtermIsKilledAfterTheGrace) {
     EXPECT_EQ(r.signal, SIGKILL);
     EXPECT_GE(took, 100ms + kill_grace);
     EXPECT_LT(took, 100ms + kill_grace + 1500ms);
+}
+
+// The pid a command wrote to `file` once it has (there is no event to wait on: poll the file).
+pid_t wait_for_pid_file(const std::string& file, std::chrono::milliseconds limit) {
+    const auto until = Clock::now() + limit;
+    while (Clock::now() < until) {
+        std::FILE* f = std::fopen(file.c_str(), "r");
+        int pid = 0;
+        if (f != nullptr) {
+            const int n = std::fscanf(f, "%d", &pid);
+            std::fclose(f);
+            if (n == 1 && pid > 1) {
+                return pid;
+            }
+        }
+        std::this_thread::sleep_for(5ms);
+    }
+    return 0;
+}
+
+struct Cancelled {
+    CommandResult result;
+    std::chrono::milliseconds after_stop{};
+    pid_t pid = 0;
+};
+
+// Runs `script` (which must write its pid to $PID_FILE) on a thread, requests a stop once it
+// runs, and reports how long the command took to end after that.
+Cancelled run_and_stop(const std::string& script) {
+    const std::string file = ::testing::TempDir() + "tinyice-subprocess-" +
+                             std::to_string(::getpid()) + "-" +
+                             ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::remove(file.c_str());
+    std::stop_source stop;
+    Cancelled c;
+    std::thread runner([&] {
+        c.result = run_command({"sh", "-c", script}, {{"PID_FILE", file}}, 30s, 64 * 1024,
+                               stop.get_token());
+    });
+    c.pid = wait_for_pid_file(file, 5s);
+    const auto stopped = Clock::now();
+    stop.request_stop();
+    runner.join();
+    c.after_stop = since(stopped);
+    std::remove(file.c_str());
+    return c;
+}
+
+TEST(SubprocessTest, AStopRequestEndsTheCommandAtOnce) {
+    const auto c = run_and_stop("echo $$ > \"$PID_FILE\"; exec sleep 30");
+    ASSERT_GT(c.pid, 1);
+    EXPECT_TRUE(c.result.cancelled);
+    EXPECT_FALSE(c.result.timed_out);
+    EXPECT_EQ(c.result.signal, SIGTERM);
+    EXPECT_FALSE(c.result.ok());
+    EXPECT_LT(c.after_stop, cancel_grace);        // sleep dies at SIGTERM
+    EXPECT_TRUE(process_ends_within(c.pid, 0ms)); // and was reaped
+}
+
+TEST(SubprocessTest, AStoppedCommandIgnoringSigtermIsKilledAfterTheShortGrace) {
+    const auto c = run_and_stop("trap '' TERM; echo $$ > \"$PID_FILE\"; sleep 30");
+    ASSERT_GT(c.pid, 1);
+    EXPECT_TRUE(c.result.cancelled);
+    EXPECT_EQ(c.result.signal, SIGKILL);
+    EXPECT_GE(c.after_stop, cancel_grace);
+    EXPECT_LT(c.after_stop, cancel_grace + 400ms);
+}
+
+TEST(SubprocessTest, AStopRequestedBeforehandStartsNothing) {
+    std::stop_source stop;
+    stop.request_stop();
+    const auto started = Clock::now();
+    const auto r = run_command({"sleep", "30"}, {}, 30s, 1024, stop.get_token());
+    EXPECT_TRUE(r.cancelled);
+    EXPECT_TRUE(r.error.empty());
+    EXPECT_EQ(r.exit_code, -1);
+    EXPECT_FALSE(r.ok());
+    EXPECT_LT(since(started), 100ms);
+}
+
+TEST(SubprocessTest, AStopTokenThatIsNeverUsedChangesNothing) {
+    std::stop_source stop;
+    const auto r = run_command({"echo", "hi"}, {}, 5s, 1024, stop.get_token());
+    EXPECT_TRUE(r.ok()) << r.error;
+    EXPECT_FALSE(r.cancelled);
+    EXPECT_EQ(r.out, "hi\n");
 }
 
 TEST(SubprocessTest, TheServersBlockedSignalsAreNotInherited) {
