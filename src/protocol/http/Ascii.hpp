@@ -41,6 +41,10 @@ constexpr bool iequals(std::string_view a, std::string_view b) {
     return true;
 }
 
+constexpr bool istarts_with(std::string_view s, std::string_view prefix) {
+    return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
 // Strips optional whitespace (SP / HT) from both ends.
 constexpr std::string_view trim_ows(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
