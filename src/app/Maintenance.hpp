@@ -1,67 +1,90 @@
 #pragma once
-// Housekeeping on a timer: deletes plays older than storage.history_days (at start, then every
-// six hours). Runs on its own thread; stopping wakes it at once.
+// Housekeeping on a timer, on one thread of its own: deleting old plays, statistics, audit
+// entries and expired sessions, dropping expired bans, sampling per-minute listener counts.
+// Each task runs at start and then every `interval`; a task that throws is logged and runs
+// again at its next turn. Stopping wakes the thread at once.
 
 #include <chrono>
 #include <condition_variable>
-#include <cstdint>
+#include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
-#include "storage/Database.hpp"
-#include "storage/HistoryStore.hpp"
 #include "util/Log.hpp"
 
 namespace tinyice::app {
 
 class Maintenance {
 public:
-    Maintenance(storage::HistoryStore& history, std::uint32_t history_days)
-        : history_(history), history_days_(history_days), thread_([this] { run(); }) {}
-    ~Maintenance() {
+    Maintenance() = default;
+    ~Maintenance() { stop(); }
+    Maintenance(const Maintenance&) = delete;
+    Maintenance& operator=(const Maintenance&) = delete;
+
+    // Before start().
+    void add(std::string name, std::chrono::milliseconds interval, std::function<void()> task) {
+        tasks_.push_back(Task{std::move(name), interval, std::move(task), {}});
+    }
+
+    void start() {
+        thread_ = std::thread([this] { run(); });
+    }
+
+    void stop() {
         {
             std::lock_guard lock(mutex_);
             stopping_ = true;
         }
         wake_.notify_all();
-        thread_.join();
+        if (thread_.joinable()) {
+            thread_.join();
+        }
     }
-    Maintenance(const Maintenance&) = delete;
-    Maintenance& operator=(const Maintenance&) = delete;
 
 private:
+    struct Task {
+        std::string name;
+        std::chrono::milliseconds interval;
+        std::function<void()> fn;
+        std::chrono::steady_clock::time_point due;
+    };
+
     void run() {
+        const auto now = std::chrono::steady_clock::now();
+        for (auto& t : tasks_) {
+            t.due = now;
+        }
         std::unique_lock lock(mutex_);
         while (!stopping_) {
-            lock.unlock();
-            prune();
-            lock.lock();
-            wake_.wait_for(lock, std::chrono::hours(6), [this] { return stopping_; });
-        }
-    }
-
-    void prune() {
-        if (history_days_ == 0) {
-            return;
-        }
-        try {
-            const std::int64_t cutoff =
-                storage::unix_ms_now() - std::int64_t{history_days_} * 24 * 3600 * 1000;
-            if (auto n = history_.prune(cutoff); n > 0) {
-                util::logger("storage")->info("deleted {} plays older than {} days", n,
-                                              history_days_);
+            auto next = std::chrono::steady_clock::now() + std::chrono::hours(1);
+            for (auto& t : tasks_) {
+                if (std::chrono::steady_clock::now() >= t.due) {
+                    lock.unlock();
+                    try {
+                        t.fn();
+                    } catch (const std::exception& e) {
+                        util::logger("main")->warn("maintenance task '{}' failed: {}", t.name,
+                                                   e.what());
+                    }
+                    lock.lock();
+                    t.due = std::chrono::steady_clock::now() + t.interval;
+                    if (stopping_) {
+                        return;
+                    }
+                }
+                next = std::min(next, t.due);
             }
-        } catch (const std::exception& e) {
-            util::logger("storage")->warn("history clean-up failed: {}", e.what());
+            wake_.wait_until(lock, next, [this] { return stopping_; });
         }
     }
 
-    storage::HistoryStore& history_;
-    const std::uint32_t history_days_;
+    std::vector<Task> tasks_;
     std::mutex mutex_;
     std::condition_variable wake_;
     bool stopping_ = false;
-    std::thread thread_;  // last: starts after the members it uses
+    std::thread thread_;
 };
 
 }  // namespace tinyice::app

@@ -92,7 +92,33 @@ struct MountConfig {
 struct HttpConfig {
     std::string cors_allow_origin = "*"; // empty = no CORS headers
     std::string server_header;           // empty = built-in default
+    // Reverse proxies (IPs or CIDRs) whose X-Forwarded-For / X-Real-IP / X-Forwarded-Proto are
+    // believed: the client address behind them is used everywhere (bans, lockouts, logs,
+    // statistics). Empty = the peer address is the client.
+    std::vector<std::string> trusted_proxies;
+    std::uint32_t session_idle_minutes = 720; // a login session ends after this long unused
+    std::uint32_t session_max_hours = 168;    // ... and at the latest this long after login
     bool operator==(const HttpConfig&) const = default;
+};
+
+struct SecurityConfig {
+    // Brute-force lockout: `login_failures` failed logins from one address within
+    // `login_window_s` ban it for `lockout_minutes` (0 failures = no lockout).
+    std::uint32_t login_failures = 5;
+    std::uint32_t login_window_s = 600;
+    std::uint32_t lockout_minutes = 15;
+    // 404-scan lockout: `scan_404s` distinct unknown paths within `scan_window_s` ban the
+    // address for `scan_lockout_minutes` (0 = off).
+    std::uint32_t scan_404s = 25;
+    std::uint32_t scan_window_s = 600;
+    std::uint32_t scan_lockout_minutes = 15;
+    // Addresses (IPs or CIDRs) refused at connect, and addresses never banned or locked out.
+    // More can be added at run time (admin API); these from the file always apply.
+    std::vector<std::string> banned;
+    std::vector<std::string> allowed;
+    // Only addresses on the allow list may connect at all (a private station).
+    bool allow_only = false;
+    bool operator==(const SecurityConfig&) const = default;
 };
 
 struct LoggingConfig {
@@ -108,6 +134,8 @@ struct StorageConfig {
     // against the data directory.
     std::string database = "tinyice.db";
     std::uint32_t history_days = 365; // plays older than this are deleted daily; 0 = keep all
+    std::uint32_t stats_days = 90;    // listener sessions and per-minute counts; 0 = keep all
+    std::uint32_t audit_days = 365;   // audit log entries; 0 = keep all
     bool operator==(const StorageConfig&) const = default;
 };
 
@@ -181,6 +209,7 @@ struct Config {
     AuthConfig auth;
     LimitsConfig limits;
     HttpConfig http;
+    SecurityConfig security;
     LoggingConfig logging;
     std::vector<MountConfig> mounts; // names unique; fallbacks must not form cycles (a->b->a)
     StorageConfig storage;
@@ -197,11 +226,18 @@ struct Config {
 // the admin API, which do not live in the file). `path` prefixes error messages.
 void validate_autodj(const AutoDjConfig& a, const std::string& path);
 void validate_transcoder(const TranscoderConfig& t, const std::string& path);
+// One mount on its own, with the rules of the file's `mounts` entries (name, user name, password
+// hash, ranges, burst below the queue size of `limits` when not set, fallback other than
+// itself). Not checked here: duplicate names and fallback cycles, which need the other mounts.
+// `path` prefixes error messages ("" = just the key, e.g. "burst_size: ...").
+void validate_mount(const MountConfig& mount, const LimitsConfig& limits, const std::string& path);
 // JSON of one section (the shape used in the file) and back; parse throws ConfigError.
 std::string to_json(const AutoDjConfig& a);
 std::string to_json(const TranscoderConfig& t);
+std::string to_json(const MountConfig& m);
 AutoDjConfig parse_autodj(std::string_view json_text);
 TranscoderConfig parse_transcoder(std::string_view json_text);
+MountConfig parse_mount(std::string_view json_text);
 
 // Parses and validates. Throws ConfigError naming the key.
 Config parse_config(std::string_view json_text);

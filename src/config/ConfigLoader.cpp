@@ -32,8 +32,8 @@ constexpr std::size_t max_config_bytes = std::size_t{4} * 1024 * 1024;
 using KeyList = std::span<const std::string_view>;
 
 constexpr std::string_view root_keys[] = {
-    "listen", "hostname", "location", "admin_email", "auth",       "limits",
-    "http",   "logging",  "mounts",   "storage",     "autodj",     "transcoders"};
+    "listen", "hostname", "location", "admin_email", "auth",   "limits",     "http",
+    "security", "logging", "mounts",  "storage",     "autodj", "transcoders"};
 constexpr std::string_view listen_keys[] = {"address", "port"};
 constexpr std::string_view auth_keys[] = {"admin_user", "admin_password", "source_password"};
 constexpr std::string_view limits_keys[] = {"threads",
@@ -53,9 +53,14 @@ constexpr std::string_view mount_keys[] = {
     "name",       "username",          "password", "max_listeners", "burst_size",
     "queue_size", "flush_interval_ms", "metaint",  "fallback",      "fallback_override",
     "hidden",     "stream_name",       "charset"};
-constexpr std::string_view http_keys[] = {"cors_allow_origin", "server_header"};
+constexpr std::string_view http_keys[] = {"cors_allow_origin", "server_header", "trusted_proxies",
+                                          "session_idle_minutes", "session_max_hours"};
+constexpr std::string_view security_keys[] = {
+    "login_failures", "login_window_s", "lockout_minutes", "scan_404s", "scan_window_s",
+    "scan_lockout_minutes", "banned", "allowed", "allow_only"};
 constexpr std::string_view logging_keys[] = {"level", "format", "error_log", "access_log"};
-constexpr std::string_view storage_keys[] = {"database", "history_days"};
+constexpr std::string_view storage_keys[] = {"database", "history_days", "stats_days",
+                                             "audit_days"};
 constexpr std::string_view hook_keys[] = {"command", "timeout_ms"};
 constexpr std::string_view mpd_keys[] = {"enabled", "address", "port", "password"};
 constexpr std::string_view autodj_keys[] = {
@@ -71,7 +76,8 @@ constexpr std::string_view transcoder_keys[] = {
 constexpr std::pair<std::string_view, KeyList> nested_sections[] = {
     {"listen[]", listen_keys}, {"auth", auth_keys},       {"limits", limits_keys},
     {"http", http_keys},       {"logging", logging_keys}, {"mounts[]", mount_keys},
-    {"storage", storage_keys}, {"autodj[]", autodj_keys}, {"transcoders[]", transcoder_keys}};
+    {"storage", storage_keys}, {"autodj[]", autodj_keys}, {"transcoders[]", transcoder_keys},
+    {"security", security_keys}};
 
 [[noreturn]] void fail(const std::string& path, const std::string& problem) {
     throw ConfigError(path.empty() ? problem : path + ": " + problem);
@@ -412,6 +418,26 @@ void read_http(const ObjectReader& root, HttpConfig& out) {
     const ObjectReader r(*v, "http", http_keys);
     r.read("cors_allow_origin", out.cors_allow_origin);
     r.read("server_header", out.server_header);
+    r.read("trusted_proxies", out.trusted_proxies);
+    r.read("session_idle_minutes", out.session_idle_minutes);
+    r.read("session_max_hours", out.session_max_hours);
+}
+
+void read_security(const ObjectReader& root, SecurityConfig& out) {
+    const json::value* v = root.find("security");
+    if (v == nullptr) {
+        return;
+    }
+    const ObjectReader r(*v, "security", security_keys);
+    r.read("login_failures", out.login_failures);
+    r.read("login_window_s", out.login_window_s);
+    r.read("lockout_minutes", out.lockout_minutes);
+    r.read("scan_404s", out.scan_404s);
+    r.read("scan_window_s", out.scan_window_s);
+    r.read("scan_lockout_minutes", out.scan_lockout_minutes);
+    r.read("banned", out.banned);
+    r.read("allowed", out.allowed);
+    r.read("allow_only", out.allow_only);
 }
 
 void read_logging(const ObjectReader& root, LoggingConfig& out) {
@@ -434,6 +460,8 @@ void read_storage(const ObjectReader& root, StorageConfig& out) {
     const ObjectReader r(*v, "storage", storage_keys);
     r.read("database", out.database);
     r.read("history_days", out.history_days);
+    r.read("stats_days", out.stats_days);
+    r.read("audit_days", out.audit_days);
 }
 
 void read_hook(const ObjectReader& parent, std::string_view key, HookConfig& out) {
@@ -562,6 +590,7 @@ Config parse_config_unvalidated(std::string_view json_text) {
     read_auth(root, cfg.auth);
     read_limits(root, cfg.limits);
     read_http(root, cfg.http);
+    read_security(root, cfg.security);
     read_logging(root, cfg.logging);
     cfg.mounts = read_array(root, "mounts", std::move(cfg.mounts), read_mount);
     read_storage(root, cfg.storage);
@@ -588,6 +617,12 @@ AutoDjConfig parse_autodj(std::string_view json_text) {
 TranscoderConfig parse_transcoder(std::string_view json_text) {
     TranscoderConfig out;
     read_transcoder(parse_section(json_text), "", out);
+    return out;
+}
+
+MountConfig parse_mount(std::string_view json_text) {
+    MountConfig out;
+    read_mount(parse_section(json_text), "", out);
     return out;
 }
 

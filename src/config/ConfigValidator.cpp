@@ -3,6 +3,7 @@
 
 #include "config/Config.hpp"
 #include "config/ValueChecks.hpp"
+#include "security/IpNetwork.hpp"
 #include "security/PasswordHash.hpp"
 
 #include <algorithm>
@@ -204,45 +205,51 @@ std::string check_charset(std::string_view charset) {
                        detail::quoted(charset) + ")";
 }
 
-void validate_mount(const MountConfig& mount, const LimitsConfig& limits, const std::string& path) {
-    check(path + ".name", check_mount_name(mount.name));
-    check(path + ".username", detail::check_user_name(mount.username));
+} // namespace
+
+void validate_mount(const MountConfig& mount, const LimitsConfig& limits,
+                    const std::string& prefix) {
+    const std::string path = prefix.empty() ? std::string() : prefix + ".";
+    check(path + "name", check_mount_name(mount.name));
+    check(path + "username", detail::check_user_name(mount.username));
     if (!mount.password.empty() && !security::looks_like_hash(mount.password)) {
-        fail(path + ".password",
+        fail(path + "password",
              "is not a crypt hash (plain-text passwords are not accepted); put a hash such as "
              "\"$y$...\" here (e.g. from 'tinyice hash-password' or 'mkpasswd -m yescrypt'), or "
              "leave it empty to use auth.source_password");
     }
     if (mount.queue_size) {
-        check_range(path + ".queue_size", *mount.queue_size, min_queue_size, max_queue_size);
+        check_range(path + "queue_size", *mount.queue_size, min_queue_size, max_queue_size);
     }
     const std::uint32_t queue = mount.queue_size.value_or(limits.queue_size);
     const std::uint32_t burst = mount.burst_size.value_or(limits.burst_size);
     if (burst >= queue) {
         // Name whichever key the operator has to change: the mount's own if it set one.
-        const std::string key = mount.burst_size ? path + ".burst_size" : "limits.burst_size";
+        const std::string key = mount.burst_size ? path + "burst_size" : "limits.burst_size";
         fail(key, "must be less than the queue size of " + mount.name + " (" +
                       std::to_string(queue) + "; got " + std::to_string(burst) + ")");
     }
     if (mount.flush_interval_ms) {
-        check_at_most(path + ".flush_interval_ms", *mount.flush_interval_ms, max_flush_interval_ms);
+        check_at_most(path + "flush_interval_ms", *mount.flush_interval_ms, max_flush_interval_ms);
     }
     if (mount.metaint) {
-        check_range(path + ".metaint", *mount.metaint, min_metaint, max_metaint);
+        check_range(path + "metaint", *mount.metaint, min_metaint, max_metaint);
     }
     if (!mount.fallback.empty()) {
         const std::string problem = check_mount_name(mount.fallback);
         if (!problem.empty()) {
-            fail(path + ".fallback", "must be empty or a mount name: " + problem);
+            fail(path + "fallback", "must be empty or a mount name: " + problem);
         }
         if (mount.fallback == mount.name) {
-            fail(path + ".fallback",
+            fail(path + "fallback",
                  "must differ from the mount's own name " + detail::quoted(mount.name));
         }
     }
-    check_no_control_chars(path + ".stream_name", mount.stream_name);
-    check(path + ".charset", check_charset(mount.charset));
+    check_no_control_chars(path + "stream_name", mount.stream_name);
+    check(path + "charset", check_charset(mount.charset));
 }
+
+namespace {
 
 // Fallbacks form a graph where every mount has at most one outgoing edge, so a walk from each
 // unvisited mount finds any cycle in linear time overall.
@@ -291,6 +298,21 @@ void validate_mounts(const std::vector<MountConfig>& mounts, const LimitsConfig&
         }
     }
     validate_fallback_cycles(mounts, by_name);
+}
+
+// IP addresses or CIDR networks ("10.0.0.0/8", "2001:db8::/32", "::1").
+void check_networks(const std::string& path, const std::vector<std::string>& values) {
+    if (values.size() > 10000) {
+        fail(path, "at most 10000 entries (use wider networks)");
+    }
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        std::string error;
+        if (!security::IpNetwork::parse(values[i], &error)) {
+            fail(path + "[" + std::to_string(i) + "]",
+                 "not an IP address or network: " + detail::quoted(values[i]) +
+                     (error.empty() ? "" : " (" + error + ")"));
+        }
+    }
 }
 
 // Station and transcoder names end up in URLs (/api/autodj/<name>), log lines and file names.
@@ -533,6 +555,24 @@ void validate(const Config& cfg) {
     // Both are sent as HTTP header values: a newline would let the config inject headers.
     check_no_control_chars("http.cors_allow_origin", cfg.http.cors_allow_origin);
     check_no_control_chars("http.server_header", cfg.http.server_header);
+    check_networks("http.trusted_proxies", cfg.http.trusted_proxies);
+    check_range("http.session_idle_minutes", cfg.http.session_idle_minutes, 1, 525600);
+    check_range("http.session_max_hours", cfg.http.session_max_hours, 1, 8760);
+
+    const SecurityConfig& sec = cfg.security;
+    check_at_most("security.login_failures", sec.login_failures, 1000);
+    check_range("security.login_window_s", sec.login_window_s, 1, 86400);
+    check_at_most("security.lockout_minutes", sec.lockout_minutes, 525600);
+    check_at_most("security.scan_404s", sec.scan_404s, 1000);
+    check_range("security.scan_window_s", sec.scan_window_s, 1, 86400);
+    check_at_most("security.scan_lockout_minutes", sec.scan_lockout_minutes, 525600);
+    check_networks("security.banned", sec.banned);
+    check_networks("security.allowed", sec.allowed);
+    if (sec.allow_only && sec.allowed.empty()) {
+        fail("security.allow_only",
+             "is true but security.allowed is empty: nobody could connect (add at least your "
+             "own address, e.g. \"127.0.0.1\")");
+    }
 
     check("logging.level", detail::check_log_level(cfg.logging.level));
     if (std::find(detail::log_formats.begin(), detail::log_formats.end(), cfg.logging.format) ==

@@ -149,6 +149,21 @@ json::object config_to_json(const Config& cfg) {
     json::object& http = root["http"].emplace_object();
     http["cors_allow_origin"] = cfg.http.cors_allow_origin;
     http["server_header"] = cfg.http.server_header;
+    http["trusted_proxies"] = strings_to_json(cfg.http.trusted_proxies);
+    http["session_idle_minutes"] = cfg.http.session_idle_minutes;
+    http["session_max_hours"] = cfg.http.session_max_hours;
+
+    const SecurityConfig& sec = cfg.security;
+    json::object& security = root["security"].emplace_object();
+    security["login_failures"] = sec.login_failures;
+    security["login_window_s"] = sec.login_window_s;
+    security["lockout_minutes"] = sec.lockout_minutes;
+    security["scan_404s"] = sec.scan_404s;
+    security["scan_window_s"] = sec.scan_window_s;
+    security["scan_lockout_minutes"] = sec.scan_lockout_minutes;
+    security["banned"] = strings_to_json(sec.banned);
+    security["allowed"] = strings_to_json(sec.allowed);
+    security["allow_only"] = sec.allow_only;
 
     json::object& logging = root["logging"].emplace_object();
     logging["level"] = cfg.logging.level;
@@ -165,6 +180,8 @@ json::object config_to_json(const Config& cfg) {
     json::object& storage = root["storage"].emplace_object();
     storage["database"] = cfg.storage.database;
     storage["history_days"] = cfg.storage.history_days;
+    storage["stats_days"] = cfg.storage.stats_days;
+    storage["audit_days"] = cfg.storage.audit_days;
 
     json::array autodj;
     for (const AutoDjConfig& a : cfg.autodj) {
@@ -329,6 +346,10 @@ std::string to_json(const AutoDjConfig& a) {
 
 std::string to_json(const TranscoderConfig& t) {
     return json::serialize(transcoder_to_json(t));
+}
+
+std::string to_json(const MountConfig& m) {
+    return json::serialize(mount_to_json(m));
 }
 
 void save_config(const Config& cfg, const std::filesystem::path& path) {

@@ -29,13 +29,57 @@ std::uint64_t next_meta_id() {
     return next.fetch_add(1, std::memory_order_relaxed);
 }
 
+bool same_buffer_settings(const MountSettings& a, const MountSettings& b) {
+    return a.queue_size == b.queue_size && a.burst_size == b.burst_size &&
+           a.flush_interval_ms == b.flush_interval_ms && a.metaint == b.metaint;
+}
+
 Mount::Mount(MountSettings settings)
-    : settings_(std::move(settings)), ring_(settings_.queue_size) {
+    : name_(settings.name), settings_(std::move(settings)), ring_(settings_.queue_size) {
     // Every mount starts with an empty title so the first ICY block is well formed.
     auto block = std::make_shared<MetaBlock>();
     block->id = next_meta_id();
     block->bytes = std::string("\x01StreamTitle='';\0", 17);  // L=1: 16 bytes of text
     meta_.push_back({0, std::move(block)});
+}
+
+MountSettings Mount::settings() const {
+    std::lock_guard lock(settings_mutex_);
+    return settings_;
+}
+
+void Mount::update_live_settings(const MountSettings& s) {
+    std::lock_guard lock(settings_mutex_);
+    settings_.max_listeners = s.max_listeners;
+    settings_.fallback = s.fallback;
+    settings_.fallback_override = s.fallback_override;
+    settings_.hidden = s.hidden;
+    settings_.stream_name = s.stream_name;
+    settings_.charset = s.charset;
+    settings_.configured = s.configured;
+}
+
+void Mount::take_over_from(const Mount& old) {
+    constexpr auto relaxed = std::memory_order_relaxed;
+    listener_peak_.store(old.listener_peak_.load(relaxed), relaxed);
+    slow_listeners_.store(old.slow_listeners_.load(relaxed), relaxed);
+    bytes_read_.store(old.bytes_read_.load(relaxed), relaxed);
+    bytes_sent_.store(old.bytes_sent_.load(relaxed), relaxed);
+    {
+        // The current ICY block, so the next source's ICY listeners start with the same title
+        // they would have got from the old mount.
+        std::scoped_lock lock(index_mutex_, old.index_mutex_);
+        meta_.clear();
+        meta_.push_back({0, old.meta_.back().block});
+    }
+    std::scoped_lock lock(source_mutex_, old.source_mutex_);
+    title_ = old.title_;
+    artist_ = old.artist_;
+    title_since_ms_ = old.title_since_ms_;
+    subtype_ = old.subtype_;
+    // Same title, same version: a watcher sees no title change.
+    title_version_.store(old.title_version_.load(std::memory_order_acquire),
+                         std::memory_order_release);
 }
 
 bool Mount::claim_source(SourceInfo info, std::function<void()> kill) {
@@ -246,25 +290,26 @@ void Mount::listener_added() {
 }
 
 MountSnapshot Mount::snapshot() const {
+    const auto settings = this->settings();
     MountSnapshot s;
-    s.mount = settings_.name;
-    s.hidden = settings_.hidden;
+    s.mount = name_;
+    s.hidden = settings.hidden;
     s.has_source = has_source();
     s.listeners = listeners_.load(std::memory_order_relaxed);
     s.listener_peak = listener_peak_.load(std::memory_order_relaxed);
-    s.max_listeners = settings_.max_listeners;
+    s.max_listeners = settings.max_listeners;
     s.slow_listeners = slow_listeners_.load(std::memory_order_relaxed);
     s.stream_start = stream_start_.load(std::memory_order_relaxed);
     s.total_bytes_read = bytes_read_.load(std::memory_order_relaxed);
     s.total_bytes_sent = bytes_sent_.load(std::memory_order_relaxed);
-    s.fallback = settings_.fallback;
+    s.fallback = settings.fallback;
     std::lock_guard lock(source_mutex_);
     s.title = title_;
     s.artist = artist_;
     s.subtype = subtype_;
     if (source_ && s.has_source) {
         s.content_type = source_->content_type;
-        s.server_name = settings_.stream_name.empty() ? source_->name : settings_.stream_name;
+        s.server_name = settings.stream_name.empty() ? source_->name : settings.stream_name;
         s.server_description = source_->description;
         s.server_url = source_->url;
         s.genre = source_->genre;
@@ -275,7 +320,7 @@ MountSnapshot Mount::snapshot() const {
         s.source_ip = source_->source_ip;
         s.user_agent = source_->user_agent;
     } else {
-        s.server_name = settings_.stream_name;
+        s.server_name = settings.stream_name;
     }
     return s;
 }

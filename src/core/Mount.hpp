@@ -6,6 +6,13 @@
 // Threads: exactly one source thread calls the source-side methods at a time (claim_source
 // serialises sources). Listener-side methods are called from any event loop; they take the
 // short `index_mutex_` only at joins, moves and metadata boundaries, never per write.
+//
+// Settings: the name and the buffer fields (queue_size, burst_size, flush_interval_ms, metaint)
+// are fixed for the life of a Mount: the ring is sized by them and listeners take them at
+// admission. The other ("live") fields can change at run time (update_live_settings); readers
+// get a consistent copy from settings() under a short lock. Nothing on the write path (source
+// writes, listener flushes) reads settings, so changing them costs the streams nothing. To
+// change buffer fields the MountRegistry swaps in a new Mount once this one is idle.
 
 #include <atomic>
 #include <cstdint>
@@ -40,8 +47,12 @@ struct MountSettings {
     bool hidden = false;
     std::string stream_name;           // overrides the source's ice-name
     std::string charset = "UTF-8";     // of ICY metadata sent to listeners
-    bool configured = false;           // from the config file (survives its source leaving)
+    bool configured = false;           // defined (config file or API): survives its source leaving
 };
+
+// True when `a` and `b` agree on the fields a Mount fixes at construction (queue_size,
+// burst_size, flush_interval_ms, metaint); the name is not compared.
+bool same_buffer_settings(const MountSettings& a, const MountSettings& b);
 
 // An ICY block ready to send, with a process-wide unique id so listeners can tell "changed".
 struct MetaBlock {
@@ -62,9 +73,20 @@ public:
     Mount(const Mount&) = delete;
     Mount& operator=(const Mount&) = delete;
 
-    const MountSettings& settings() const { return settings_; }
-    const std::string& name() const { return settings_.name; }
+    // A consistent copy of the current settings (the live fields may change at any time).
+    // Read at connection setup, never per write.
+    MountSettings settings() const;
+    const std::string& name() const { return name_; }
     const StreamRing& ring() const { return ring_; }
+
+    // Takes the live fields of `s` (max_listeners, fallback, fallback_override, hidden,
+    // stream_name, charset, configured); the name and buffer fields are ignored. Applies to
+    // listeners and sources that arrive from now on; connected ones are not disturbed.
+    void update_live_settings(const MountSettings& s);
+    // Called by the registry when this mount replaces `old` (same name, new buffer settings):
+    // carries over the statistics and the current title, so counters do not go backwards and
+    // the status pages show the same title. `old` must be idle (no source, no listeners).
+    void take_over_from(const Mount& old);
 
     // ---- source side ----------------------------------------------------------------
     // Takes the mount for a new source; false when one is connected already. `kill` is
@@ -78,6 +100,11 @@ public:
 
     // ---- listener side --------------------------------------------------------------
     bool has_source() const { return has_source_.load(std::memory_order_acquire); }
+    // Taken by a source (set in claim_source() before has_source(), cleared last in
+    // release_source()).
+    bool claimed() const { return claimed_.load(std::memory_order_acquire); }
+    // No source and no listener fed from it: the registry may replace it.
+    bool idle() const { return !claimed() && listeners() == 0; }
     codec::StreamFormat format() const { return format_.load(std::memory_order_acquire); }
     std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
     std::shared_ptr<const SourceInfo> source_info() const;
@@ -118,7 +145,9 @@ private:
     void on_ogg_page(const codec::OggPageView& page);
     void reset_stream_state(codec::StreamFormat format);
 
-    const MountSettings settings_;
+    const std::string name_;
+    mutable std::mutex settings_mutex_;  // guards settings_ (live fields change at run time)
+    MountSettings settings_;
     StreamRing ring_;
 
     std::atomic<bool> claimed_{false};     // taken by claim_source (one source at a time)

@@ -16,6 +16,8 @@ struct ListenerSnapshot {
     std::string user_agent;          // empty when the client sent none
     std::int64_t connected_seconds = 0;
     std::string mount;               // the mount the listener is currently fed from
+    std::uint64_t bytes = 0;         // sent to it so far
+    std::string home;                // the mount it asked for (differs after a fallback)
 };
 
 struct MountSnapshot {

@@ -40,6 +40,10 @@ bool is_rest(std::string_view seg) {
     return is_capture(seg) && seg[1] == '*';
 }
 
+bool is_capture_str(const std::string& seg) {
+    return is_capture(seg);
+}
+
 std::string capture_name(std::string_view seg) {
     return std::string(seg.substr(is_rest(seg) ? 2 : 1, seg.size() - (is_rest(seg) ? 3 : 2)));
 }
@@ -50,31 +54,47 @@ bool match_segments(const std::vector<std::string>& pattern,
                     std::vector<std::pair<std::string, std::string>>& params, int& score) {
     params.clear();
     score = 0;
-    std::size_t i = 0;
-    for (; i < pattern.size(); ++i) {
-        const auto& seg = pattern[i];
-        if (is_rest(seg)) {
-            if (i >= path.size()) {
-                return false;
-            }
-            // The rest of the raw path from this segment on, '/' kept.
-            auto start = static_cast<std::size_t>(path[i].data() - raw_path.data());
-            params.emplace_back(capture_name(seg), std::string(raw_path.substr(start)));
+    auto match_one = [&](const std::string& seg, std::string_view value) {
+        if (is_capture(seg)) {
+            params.emplace_back(capture_name(seg), std::string(value));
+            score += 1;
             return true;
         }
-        if (i >= path.size()) {
-            return false;
-        }
-        if (is_capture(seg)) {
-            params.emplace_back(capture_name(seg), std::string(path[i]));
-            score += 1;
-        } else if (seg == path[i]) {
+        if (seg == value) {
             score += 4;
-        } else {
+            return true;
+        }
+        return false;
+    };
+    for (std::size_t i = 0; i < pattern.size(); ++i) {
+        const auto& seg = pattern[i];
+        if (is_rest(seg)) {
+            // "{*rest}" takes every segment but those the rest of the pattern needs (at least
+            // one), so "/api/mounts/{*mount}/listeners/{id}" works for mounts with slashes.
+            const std::size_t tail = pattern.size() - i - 1;
+            if (path.size() < i + 1 + tail) {
+                return false;
+            }
+            const std::size_t last = path.size() - tail;  // first path index of the tail
+            for (std::size_t k = 0; k < tail; ++k) {
+                if (!match_one(pattern[i + 1 + k], path[last + k])) {
+                    return false;
+                }
+            }
+            auto start = static_cast<std::size_t>(path[i].data() - raw_path.data());
+            auto end = static_cast<std::size_t>(path[last - 1].data() - raw_path.data()) +
+                       path[last - 1].size();
+            params.emplace(params.end() - static_cast<std::ptrdiff_t>(
+                                              std::count_if(pattern.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                                                            pattern.end(), is_capture_str)),
+                           capture_name(seg), std::string(raw_path.substr(start, end - start)));
+            return true;
+        }
+        if (i >= path.size() || !match_one(seg, path[i])) {
             return false;
         }
     }
-    return i == path.size();
+    return pattern.size() == path.size();
 }
 
 const json::value* member(const json::object& o, std::string_view key) {
@@ -82,6 +102,33 @@ const json::value* member(const json::object& o, std::string_view key) {
 }
 
 }  // namespace
+
+std::string_view to_string(Principal::Role role) {
+    switch (role) {
+    case Principal::Role::dj:
+        return "dj";
+    case Principal::Role::admin:
+        return "admin";
+    case Principal::Role::superadmin:
+        return "superadmin";
+    case Principal::Role::anonymous:
+        break;
+    }
+    return "anonymous";
+}
+
+std::optional<Principal::Role> role_from_string(std::string_view name) {
+    if (name == "dj") {
+        return Principal::Role::dj;
+    }
+    if (name == "admin") {
+        return Principal::Role::admin;
+    }
+    if (name == "superadmin") {
+        return Principal::Role::superadmin;
+    }
+    return std::nullopt;
+}
 
 const std::string& Request::param(std::string_view name) const {
     static const std::string empty;
@@ -148,9 +195,13 @@ void Router::add(Route route) {
     if (segs.empty()) {
         throw std::invalid_argument("route pattern names no path: " + route.pattern);
     }
+    bool rest_seen = false;
     for (std::size_t i = 0; i < segs.size(); ++i) {
-        if (is_rest(segs[i]) && i + 1 != segs.size()) {
-            throw std::invalid_argument("{*rest} must be the last segment: " + route.pattern);
+        if (is_rest(segs[i])) {
+            if (rest_seen) {
+                throw std::invalid_argument("only one {*rest} per pattern: " + route.pattern);
+            }
+            rest_seen = true;
         }
         c.segments.emplace_back(segs[i]);
     }

@@ -4,9 +4,11 @@
 // sockets, reads the request (head and a bounded body), authenticates the caller, and runs the
 // matched handler on the worker pool (handlers may block: they never run on an event loop).
 //
-// Patterns are '/'-separated segments: literals, "{name}" (exactly one non-empty segment) and a
-// final "{*name}" (the rest of the path, at least one segment, '/' kept). Literal segments win
-// over captures, so "/api/autodj/{name}/start" and "/api/autodj/{name}" coexist.
+// Patterns are '/'-separated segments: literals, "{name}" (exactly one non-empty segment) and
+// at most one "{*name}" (one or more segments, '/' kept, e.g. a mount name), which may be
+// followed by more segments: "/api/mounts/{*mount}/listeners/{id}" matches
+// "/api/mounts/radio/main/listeners/7" with mount = "radio/main". Literal segments win over
+// captures, so "/api/autodj/{name}/start" and "/api/autodj/{name}" coexist.
 //
 // Handlers report client errors by throwing HttpError (status + message); the server turns it
 // into {"error": message}. Any other exception becomes a logged 500.
@@ -27,18 +29,46 @@
 
 namespace tinyice::http {
 
-// Who is calling. Issue-4 scope: anonymous or the admin (HTTP Basic with the admin
-// credentials); roles for users and DJs come with the accounts work.
+// Who is calling, as established by the server before a handler runs: a login session
+// (cookie), an API token (Authorization: Bearer), HTTP Basic (user accounts or the built-in
+// admin of the config file), or nobody.
 struct Principal {
     enum class Role { anonymous, dj, admin, superadmin };
+    enum class Via { none, session, token, basic };
     Role role = Role::anonymous;
-    std::string user;
+    Via via = Via::none;
+    std::string user;                 // "" when anonymous
+    std::int64_t user_id = 0;         // 0 = the built-in admin of the config file (or anonymous)
+    std::vector<std::string> mounts;  // the mounts a DJ owns ("/live")
+    std::string csrf;                 // the session's CSRF token (Via::session)
+    [[nodiscard]] bool logged_in() const { return role != Role::anonymous; }
     [[nodiscard]] bool is_admin() const { return role == Role::admin || role == Role::superadmin; }
+    [[nodiscard]] bool is_superadmin() const { return role == Role::superadmin; }
+    // Administrators manage every mount; a DJ only the mounts they own.
+    [[nodiscard]] bool may_manage_mount(std::string_view mount) const {
+        if (is_admin()) {
+            return true;
+        }
+        if (role != Role::dj) {
+            return false;
+        }
+        for (const auto& m : mounts) {
+            if (m == mount) {
+                return true;
+            }
+        }
+        return false;
+    }
 };
 
+std::string_view to_string(Principal::Role role);  // "anonymous", "dj", "admin", "superadmin"
+std::optional<Principal::Role> role_from_string(std::string_view name);
+
 enum class Access {
-    anyone,  // public endpoints (now playing, history of public mounts)
-    admin,   // administrators only
+    anyone,      // public endpoints (now playing, history of public mounts)
+    user,        // any logged-in user; the handler checks which mounts (DJs own some)
+    admin,       // administrators
+    superadmin,  // users and server settings
 };
 
 struct Request {
@@ -47,7 +77,8 @@ struct Request {
     protocol::http::QueryParams query{""};
     const protocol::http::RequestHead* head = nullptr;  // for headers; valid during the call
     std::string body;
-    std::string client_ip;
+    std::string client_ip;    // the client (behind trusted proxies: the forwarded address)
+    bool secure = false;      // reached over HTTPS (a trusted proxy said so)
     Principal principal;
     std::vector<std::pair<std::string, std::string>> params;  // captures, by name
 

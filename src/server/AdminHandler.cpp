@@ -1,15 +1,15 @@
 // Icecast-compatible admin commands, status documents and playlist files (icecast-protocol.md
 // §2.4 and §4). Responses keep Icecast's XML shapes so existing tools keep working.
 
-#include <charconv>
-
-#include <fmt/format.h>
-
 #include "protocol/icecast/IcyMetadata.hpp"
 #include "protocol/icecast/Playlists.hpp"
 #include "protocol/icecast/StatusDocuments.hpp"
 #include "server/Server.hpp"
 #include "util/Log.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
 
 namespace tinyice::server {
 
@@ -27,12 +27,13 @@ std::int64_t unix_now() {
         .count();
 }
 
-}  // namespace
+} // namespace
 
 asio::awaitable<void> Server::handle_admin(tcp::socket& socket, Request& req, int& status) {
     auto log = util::logger("admin");
     std::string_view path = req.head.path;
-    std::string_view command = path == "/admin.cgi" ? "metadata" : path.substr(path.find('/', 1) + 1);
+    std::string_view command =
+        path == "/admin.cgi" ? "metadata" : path.substr(path.find('/', 1) + 1);
     if (path == "/admin" || path == "/admin/") {
         command = "stats";
     }
@@ -42,8 +43,7 @@ asio::awaitable<void> Server::handle_admin(tcp::socket& socket, Request& req, in
     if (command == "stats.xml") {
         command = "stats";
     }
-    static constexpr std::string_view global_commands[] = {"stats", "listmounts",
-                                                           "streamlist.txt"};
+    static constexpr std::string_view global_commands[] = {"stats", "listmounts", "streamlist.txt"};
     static constexpr std::string_view mount_commands[] = {"metadata", "listclients", "killclient",
                                                           "killsource", "moveclients"};
     bool is_global = std::find(std::begin(global_commands), std::end(global_commands), command) !=
@@ -82,8 +82,31 @@ asio::awaitable<void> Server::handle_admin(tcp::socket& socket, Request& req, in
     } else {
         allowed = co_await auth_.may_manage(*mount_name, *creds);
     }
+    if (!allowed && accounts_ != nullptr) {
+        // User accounts: administrators for everything, DJs for their own mounts.
+        auto who = co_await check_account(creds->user, creds->password);
+        if (who) {
+            allowed =
+                (is_global || !mount_name) ? who->is_admin() : who->may_manage_mount(*mount_name);
+        }
+    }
     if (!allowed) {
         log->warn("{}: refused {} for user '{}'", req.ip, command, creds->user);
+        // Encoders update titles with their source credentials: a wrong source password is
+        // not a failed administrator login (it must never lock an encoder's address out).
+        bool source_user = creds->user == "source";
+        if (mount_name) {
+            const auto own = auth_.mount_credentials(*mount_name);
+            source_user = source_user || (own && creds->user == own->username);
+        }
+        if (source_user) {
+            http_counters_.auth_source.fetch_add(1, std::memory_order_relaxed);
+        } else {
+            http_counters_.auth_admin_login.fetch_add(1, std::memory_order_relaxed);
+            if (access_ != nullptr) {
+                access_->login_failed(req.ip, creds->user);
+            }
+        }
         co_await send_unauthorized(socket, status);
         co_return;
     }
@@ -130,8 +153,8 @@ asio::awaitable<void> Server::handle_admin(tcp::socket& socket, Request& req, in
     if (command == "metadata") {
         auto mode = req.query.get("mode").value_or("");
         if (mode != "updinfo") {
-            co_await send_document(socket, xml_type, icecast::iceresponse_xml("No such action", false),
-                                   status);
+            co_await send_document(socket, xml_type,
+                                   icecast::iceresponse_xml("No such action", false), status);
             co_return;
         }
         auto charset = req.query.get("charset").value_or("UTF-8");
@@ -160,19 +183,21 @@ asio::awaitable<void> Server::handle_admin(tcp::socket& socket, Request& req, in
                 "update successful</p></body></html>",
                 status);
         } else {
-            co_await send_document(
-                socket, xml_type, icecast::iceresponse_xml("Metadata update successful", true),
-                status);
+            co_await send_document(socket, xml_type,
+                                   icecast::iceresponse_xml("Metadata update successful", true),
+                                   status);
         }
         co_return;
     }
 
     if (command == "listclients") {
         const core::Mount* key = mount.get();
-        auto per_loop = co_await on_every_loop([key](EventLoop& loop) { return loop.listeners_of(key); });
+        auto per_loop =
+            co_await on_every_loop([key](EventLoop& loop) { return loop.listeners_of(key); });
         std::vector<core::ListenerSnapshot> all;
         for (auto& v : per_loop) {
-            all.insert(all.end(), std::make_move_iterator(v.begin()), std::make_move_iterator(v.end()));
+            all.insert(all.end(), std::make_move_iterator(v.begin()),
+                       std::make_move_iterator(v.end()));
         }
         std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
         co_await send_document(socket, xml_type, icecast::listclients_xml(mount->name(), all),
@@ -217,8 +242,8 @@ asio::awaitable<void> Server::handle_admin(tcp::socket& socket, Request& req, in
     if (command == "moveclients") {
         auto dest_param = req.query.get("destination");
         if (!dest_param) {
-            co_await send_document(socket, xml_type,
-                                   icecast::moveclients_list_xml(mount->name(), snapshot()), status);
+            co_await send_document(
+                socket, xml_type, icecast::moveclients_list_xml(mount->name(), snapshot()), status);
             co_return;
         }
         auto dest_name = protocol::http::normalize_mount_path(*dest_param);
@@ -247,7 +272,8 @@ asio::awaitable<void> Server::handle_admin(tcp::socket& socket, Request& req, in
         for (auto n : moved) {
             total += n;
         }
-        log->info("{}: moved {} listeners from {} to {}", req.ip, total, mount->name(), dest->name());
+        log->info("{}: moved {} listeners from {} to {}", req.ip, total, mount->name(),
+                  dest->name());
         co_await send_document(
             socket, xml_type,
             icecast::iceresponse_xml(
@@ -328,12 +354,12 @@ asio::awaitable<bool> Server::handle_playlist(tcp::socket& socket, Request& req,
     }
     auto mount = mounts_.find(path);
     if (!mount) {
-        co_return false;  // maybe a mount literally named "x.m3u": let the listener path decide
+        co_return false; // maybe a mount literally named "x.m3u": let the listener path decide
     }
     // Absolute URL: prefer the Host the client used, so the playlist works behind NAT/DNS.
     std::string url;
-    if (auto host = req.head.header("host"); host && !host->empty() &&
-                                             host->find_first_of("/\\ \"<>") == std::string_view::npos) {
+    if (auto host = req.head.header("host");
+        host && !host->empty() && host->find_first_of("/\\ \"<>") == std::string_view::npos) {
         url = fmt::format("http://{}{}", *host, mount->name());
     } else {
         url = listen_url(mount->name());
@@ -355,4 +381,4 @@ asio::awaitable<bool> Server::handle_playlist(tcp::socket& socket, Request& req,
     co_return true;
 }
 
-}  // namespace tinyice::server
+} // namespace tinyice::server

@@ -3,18 +3,21 @@
 // (handlers may block; they never run on an event loop). Also the server's own routes: now
 // playing and play history per mount.
 
-#include <charconv>
+#include "protocol/http/Ascii.hpp"
+#include "protocol/http/Cookies.hpp"
+#include "protocol/http/Response.hpp"
+#include "security/Tokens.hpp"
+#include "server/Deadline.hpp"
+#include "server/Server.hpp"
+#include "storage/HistoryStore.hpp"
+#include "util/Log.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
-#include "protocol/http/Response.hpp"
-#include "server/Deadline.hpp"
-#include "server/Server.hpp"
-#include "storage/HistoryStore.hpp"
-#include "util/Log.hpp"
+#include <charconv>
 
 namespace tinyice::server {
 
@@ -42,7 +45,7 @@ std::optional<std::uint64_t> parse_u64(std::string_view s) {
     return v;
 }
 
-}  // namespace
+} // namespace
 
 asio::awaitable<void> Server::handle_api(tcp::socket& socket, Request& req, int& status) {
     const auto& head = req.head;
@@ -55,22 +58,7 @@ asio::awaitable<void> Server::handle_api(tcp::socket& socket, Request& req, int&
 
     auto respond = [&](const http::Response& r) -> std::string {
         status = r.status;
-        std::string out = fmt::format("HTTP/1.1 {} {}\r\nServer: {}\r\nDate: {}\r\nConnection: close\r\n"
-                                      "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n",
-                                      r.status, protocol::http::reason_phrase(r.status),
-                                      server_header_,
-                                      protocol::http::http_date(std::chrono::system_clock::now()));
-        if (!r.content_type.empty()) {
-            out += "Content-Type: " + r.content_type + "\r\n";
-        }
-        for (const auto& [k, v] : r.headers) {
-            out += k + ": " + v + "\r\n";
-        }
-        out += fmt::format("Content-Length: {}\r\n\r\n", r.body.size());
-        if (head.method != "HEAD") {
-            out += r.body;
-        }
-        return out;
+        return render_response(r, head.method == "HEAD");
     };
 
     if (req.path.empty()) {
@@ -90,6 +78,9 @@ asio::awaitable<void> Server::handle_api(tcp::socket& socket, Request& req, int&
             r.headers.emplace_back("Allow", allow);
         } else {
             r = http::Response::error(404, "no such endpoint");
+            if (access_ != nullptr) {
+                access_->unknown_path(req.ip, req.path);
+            }
         }
         auto reply = respond(r);
         co_await send(socket, std::move(reply));
@@ -98,25 +89,41 @@ asio::awaitable<void> Server::handle_api(tcp::socket& socket, Request& req, int&
     const http::Route& route = *match.route;
     api.params = std::move(match.params);
 
-    // Caller: HTTP Basic with the admin credentials (sessions and tokens come with accounts).
-    std::optional<protocol::http::BasicCredentials> creds;
-    if (auto a = head.header("authorization")) {
-        creds = protocol::http::parse_basic_auth(*a);
+    co_await identify(req, api);
+    bool permitted = true;
+    switch (route.access) {
+    case http::Access::anyone:
+        break;
+    case http::Access::user:
+        permitted = api.principal.logged_in();
+        break;
+    case http::Access::admin:
+        permitted = api.principal.is_admin();
+        break;
+    case http::Access::superadmin:
+        permitted = api.principal.is_superadmin();
+        break;
     }
-    if (creds) {
-        bool admin = co_await auth_.is_admin(*creds);
-        if (admin) {
-            api.principal.role = http::Principal::Role::superadmin;
-            api.principal.user = creds->user;
-        } else if (route.access != http::Access::anyone) {
-            util::logger("api")->warn("{}: refused {} {} for user '{}'", req.ip, head.method,
-                                      req.path, creds->user);
+    if (!permitted) {
+        http::Response r;
+        if (api.principal.logged_in()) {
+            r = http::Response::error(403, "your role may not do this");
+        } else {
+            r = http::Response::error(401, "authentication required");
+            r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"TinyIce\"");
         }
-    }
-    if (route.access == http::Access::admin && !api.principal.is_admin()) {
-        auto r = http::Response::error(401, "authentication required");
-        r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"TinyIce\"");
         auto reply = respond(r);
+        co_await send(socket, std::move(reply));
+        co_return;
+    }
+    // Logging in needs no CSRF token (there is no session yet; the JSON-only body keeps
+    // cross-site forms out), everything else made with a session cookie does.
+    const bool login = route.pattern == "/api/session" && head.method == "POST";
+    if (!login && !csrf_ok(req, api)) {
+        http_counters_.auth_csrf.fetch_add(1, std::memory_order_relaxed);
+        util::logger("auth")->warn("{}: {} {} refused: missing or wrong CSRF token", req.ip,
+                                   head.method, req.path);
+        auto reply = respond(http::Response::error(403, "missing or wrong CSRF token"));
         co_await send(socket, std::move(reply));
         co_return;
     }
@@ -162,8 +169,10 @@ asio::awaitable<void> Server::handle_api(tcp::socket& socket, Request& req, int&
     try {
         const http::Handler* handler = &route.handler;
         http::Request* request = &api;
-        response = co_await workers_.run<http::Response>(
-            [handler, request] { return (*handler)(*request); });
+        std::function<http::Response()> job = [handler, request] {
+            return (*handler)(*request);
+        };
+        response = co_await workers_.run<http::Response>(std::move(job));
     } catch (const http::HttpError& e) {
         response = http::Response::error(e.status, e.what());
     } catch (const std::exception& e) {
@@ -171,6 +180,176 @@ asio::awaitable<void> Server::handle_api(tcp::socket& socket, Request& req, int&
         response = http::Response::error(500, "internal error; see the server log");
     }
     auto reply = respond(response);
+    co_await send(socket, std::move(reply));
+}
+
+std::string Server::render_response(const http::Response& r, bool head_only) const {
+    std::string out =
+        fmt::format("HTTP/1.1 {} {}\r\nServer: {}\r\nDate: {}\r\nConnection: close\r\n", r.status,
+                    protocol::http::reason_phrase(r.status), server_header_,
+                    protocol::http::http_date(std::chrono::system_clock::now()));
+    bool cache_set = false;
+    bool nosniff_set = false;
+    for (const auto& [k, v] : r.headers) {
+        cache_set = cache_set || protocol::http::iequals(k, "Cache-Control");
+        nosniff_set = nosniff_set || protocol::http::iequals(k, "X-Content-Type-Options");
+    }
+    if (!cache_set) {
+        out += "Cache-Control: no-store\r\n";
+    }
+    if (!nosniff_set) {
+        out += "X-Content-Type-Options: nosniff\r\n";
+    }
+    if (!r.content_type.empty()) {
+        out += "Content-Type: " + r.content_type + "\r\n";
+    }
+    for (const auto& [k, v] : r.headers) {
+        out += k + ": " + v + "\r\n";
+    }
+    out += fmt::format("Content-Length: {}\r\n\r\n", r.body.size());
+    if (!head_only) {
+        out += r.body;
+    }
+    return out;
+}
+
+asio::awaitable<std::optional<http::Principal>> Server::check_account(std::string user,
+                                                                      std::string password) {
+    Accounts* accounts = accounts_;
+    std::function<std::optional<http::Principal>()> job = [accounts, user, password] {
+        return accounts->check_password(user, password);
+    };
+    auto who = co_await workers_.run<std::optional<http::Principal>>(std::move(job));
+    co_return who;
+}
+
+asio::awaitable<void> Server::identify(Request& req, http::Request& api) {
+    api.client_ip = req.ip;
+    api.secure = req.secure;
+    auto authorization = req.head.header("authorization");
+    if (authorization && protocol::http::istarts_with(*authorization, "bearer ")) {
+        if (accounts_ == nullptr) {
+            co_return;
+        }
+        std::string token(protocol::http::trim_ows(authorization->substr(7)));
+        Accounts* accounts = accounts_;
+        std::string ip = req.ip;
+        std::function<std::optional<http::Principal>()> job = [accounts, token, ip] {
+            return accounts->from_token(token, ip);
+        };
+        auto who = co_await workers_.run<std::optional<http::Principal>>(std::move(job));
+        if (who) {
+            api.principal = std::move(*who);
+        } else {
+            http_counters_.auth_token.fetch_add(1, std::memory_order_relaxed);
+            util::logger("auth")->warn("{}: unknown or revoked API token on {}", req.ip, req.path);
+            if (access_ != nullptr) {
+                access_->login_failed(req.ip, "(api token)");
+            }
+        }
+        co_return;
+    }
+    std::optional<protocol::http::BasicCredentials> creds;
+    if (authorization) {
+        creds = protocol::http::parse_basic_auth(*authorization);
+    }
+    if (creds) {
+        // The built-in administrator first (its check is cached), then user accounts.
+        bool admin = co_await auth_.is_admin(*creds);
+        if (admin) {
+            api.principal.role = http::Principal::Role::superadmin;
+            api.principal.via = http::Principal::Via::basic;
+            api.principal.user = creds->user;
+            co_return;
+        }
+        if (accounts_ != nullptr) {
+            auto who = co_await check_account(creds->user, creds->password);
+            if (who) {
+                api.principal = std::move(*who);
+                api.principal.via = http::Principal::Via::basic;
+                co_return;
+            }
+        }
+        http_counters_.auth_basic.fetch_add(1, std::memory_order_relaxed);
+        util::logger("auth")->warn("{}: wrong credentials for user '{}' on {}", req.ip, creds->user,
+                                   req.path);
+        if (access_ != nullptr) {
+            access_->login_failed(req.ip, creds->user);
+        }
+        co_return;
+    }
+    if (accounts_ == nullptr) {
+        co_return;
+    }
+    auto cookies = req.head.header("cookie");
+    if (!cookies) {
+        co_return;
+    }
+    auto token = protocol::http::find_cookie(*cookies, Accounts::cookie_name);
+    if (!token || token->empty()) {
+        co_return;
+    }
+    Accounts* accounts = accounts_;
+    std::string t = *token;
+    std::function<std::optional<http::Principal>()> job = [accounts, t] {
+        return accounts->from_session(t);
+    };
+    auto who = co_await workers_.run<std::optional<http::Principal>>(std::move(job));
+    if (who) {
+        api.principal = std::move(*who);
+    }
+}
+
+// Cookie sessions must prove a state-changing request comes from our own pages: the session's
+// CSRF token in X-CSRF-Token, and (when the browser sends one) an Origin of this host.
+bool Server::csrf_ok(const Request& req, const http::Request& api) const {
+    const auto& m = req.head.method;
+    if (api.principal.via != http::Principal::Via::session || m == "GET" || m == "HEAD" ||
+        m == "OPTIONS") {
+        return true;
+    }
+    auto token = req.head.header("x-csrf-token");
+    if (!token || api.principal.csrf.empty() ||
+        !security::constant_time_equal(*token, api.principal.csrf)) {
+        return false;
+    }
+    if (auto origin = req.head.header("origin")) {
+        auto host = req.head.header("host").value_or("");
+        auto scheme_end = origin->find("://");
+        std::string_view origin_host =
+            scheme_end == std::string_view::npos ? *origin : origin->substr(scheme_end + 3);
+        if (!protocol::http::iequals(origin_host, host)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+asio::awaitable<void> Server::handle_web(tcp::socket& socket, Request& req, int& status) {
+    http::Request web;
+    web.method = req.head.method;
+    web.path = req.path;
+    web.query = req.query;
+    web.head = &req.head;
+    web.client_ip = req.ip;
+    co_await identify(req, web);
+    http::Response response;
+    try {
+        WebPages* pages = web_;
+        http::Request* request = &web;
+        std::function<http::Response()> job = [pages, request] {
+            return pages->handle(*request);
+        };
+        response = co_await workers_.run<http::Response>(std::move(job));
+    } catch (const http::HttpError& e) {
+        response = http::Response::text(e.what(), "text/plain; charset=utf-8", e.status);
+    } catch (const std::exception& e) {
+        util::logger("web")->error("{} {} {}: {}", req.ip, req.head.method, req.path, e.what());
+        response = http::Response::text("Internal error; see the server log\n",
+                                        "text/plain; charset=utf-8", 500);
+    }
+    status = response.status;
+    auto reply = render_response(response, req.head.method == "HEAD");
     co_await send(socket, std::move(reply));
 }
 
@@ -265,8 +444,8 @@ http::Response Server::history_response(http::Request& req) {
         // Hidden mounts keep their history to administrators.
         const auto* configured = config_.find_mount(*name);
         auto live = mounts_.find(*name);
-        if (!admin && ((configured != nullptr && configured->hidden) ||
-                       (live && live->settings().hidden))) {
+        if (!admin &&
+            ((configured != nullptr && configured->hidden) || (live && live->settings().hidden))) {
             return http::Response::error(404, "no such mount");
         }
         mount_name = *name;
@@ -312,4 +491,4 @@ http::Response Server::history_response(http::Request& req) {
     return http::Response::json(o);
 }
 
-}  // namespace tinyice::server
+} // namespace tinyice::server

@@ -25,7 +25,32 @@ std::string cache_key(const std::string& password, const std::string& hash) {
 
 }  // namespace
 
-Authenticator::Authenticator(const config::Config& cfg) : config_(cfg) {}
+Authenticator::Authenticator(const config::Config& cfg) : config_(cfg) {
+    MountCredentialMap initial;
+    for (const auto& m : cfg.mounts) {
+        initial[m.name] = MountCredentials{m.username, m.password};
+    }
+    credentials_ = std::make_shared<const MountCredentialMap>(std::move(initial));
+}
+
+void Authenticator::set_mount_credentials(MountCredentialMap credentials) {
+    auto next = std::make_shared<const MountCredentialMap>(std::move(credentials));
+    std::lock_guard lock(credentials_mutex_);
+    credentials_.swap(next);
+}
+
+std::optional<MountCredentials> Authenticator::mount_credentials(std::string_view mount) const {
+    std::shared_ptr<const MountCredentialMap> snapshot;
+    {
+        std::lock_guard lock(credentials_mutex_);
+        snapshot = credentials_;
+    }
+    auto it = snapshot->find(mount);
+    if (it == snapshot->end()) {
+        return std::nullopt;
+    }
+    return it->second;
+}
 
 Authenticator::~Authenticator() { pool_.join(); }
 
@@ -90,11 +115,12 @@ boost::asio::awaitable<bool> Authenticator::is_source(
     // default source password the user name is not checked: encoders send "source" or
     // whatever their UI defaults to, and the password is the secret.
     std::string hash = config_.auth.source_password;
-    if (const auto* m = config_.find_mount(mount); m != nullptr && !m->password.empty()) {
-        if (!m->username.empty() && creds.user != m->username) {
+    const auto own = mount_credentials(mount);
+    if (own && !own->password_hash.empty()) {
+        if (!own->username.empty() && creds.user != own->username) {
             co_return false;
         }
-        hash = m->password;
+        hash = own->password_hash;
     }
     bool ok = co_await verify(creds.password, std::move(hash));
     co_return ok;

@@ -323,7 +323,11 @@ void EventLoop::source_ended(const std::shared_ptr<core::Mount>& mount,
 
 void EventLoop::source_started(const std::shared_ptr<core::Mount>& mount) {
     for (auto& [id, l] : listeners_) {
-        if (l->home == mount && l->mount != mount && mount->format() == l->mount->format()) {
+        // The home may be an older object of the same mount, replaced at run time while this
+        // listener was on a fallback (new buffer settings): match by name, adopt the new one.
+        const bool home = l->home == mount || (l->home && l->home->name() == mount->name());
+        if (home && l->mount != mount && mount->format() == l->mount->format()) {
+            l->home = mount;
             retarget(*l, mount);
         }
     }
@@ -351,6 +355,19 @@ bool EventLoop::kill_listener(std::uint64_t id, const core::Mount* mount) {
     return true;
 }
 
+std::size_t EventLoop::kill_listeners_if(const std::function<bool(const Listener&)>& pred) {
+    std::vector<Listener*> doomed;
+    for (auto& [id, l] : listeners_) {
+        if (pred(*l)) {
+            doomed.push_back(l.get());
+        }
+    }
+    for (auto* l : doomed) {
+        close(*l, "address banned");
+    }
+    return doomed.size();
+}
+
 std::vector<core::ListenerSnapshot> EventLoop::listeners_of(const core::Mount* mount) const {
     std::vector<core::ListenerSnapshot> out;
     auto now = std::chrono::steady_clock::now();
@@ -361,9 +378,38 @@ std::vector<core::ListenerSnapshot> EventLoop::listeners_of(const core::Mount* m
         out.push_back({l->id, l->ip, l->user_agent,
                        std::chrono::duration_cast<std::chrono::seconds>(now - l->connected_at)
                            .count(),
-                       l->mount->name()});
+                       l->mount->name(), l->bytes_sent, l->home ? l->home->name() : ""});
     }
     return out;
+}
+
+std::vector<core::ListenerSnapshot> EventLoop::listeners_named(std::string_view name) const {
+    std::vector<core::ListenerSnapshot> out;
+    auto now = std::chrono::steady_clock::now();
+    for (const auto& [id, l] : listeners_) {
+        const bool home = l->home && l->home->name() == name;
+        if (!home && l->mount->name() != name) {
+            continue;
+        }
+        out.push_back({l->id, l->ip, l->user_agent,
+                       std::chrono::duration_cast<std::chrono::seconds>(now - l->connected_at)
+                           .count(),
+                       l->mount->name(), l->bytes_sent, l->home ? l->home->name() : ""});
+    }
+    return out;
+}
+
+bool EventLoop::kill_listener_named(std::uint64_t id, std::string_view name) {
+    auto it = listeners_.find(id);
+    if (it == listeners_.end()) {
+        return false;
+    }
+    const auto& l = *it->second;
+    if (l.mount->name() != name && !(l.home && l.home->name() == name)) {
+        return false;
+    }
+    close(*it->second, "killed by admin");
+    return true;
 }
 
 }  // namespace tinyice::server

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -59,7 +60,15 @@ public:
     std::size_t move_listeners(const core::Mount* from, const std::shared_ptr<core::Mount>& to);
     // Closes listener `id` if it is fed by `mount` (any mount when null).
     bool kill_listener(std::uint64_t id, const core::Mount* mount);
+    // Closes every listener for which `pred` is true (e.g. from a banned network); returns
+    // how many.
+    std::size_t kill_listeners_if(const std::function<bool(const Listener&)>& pred);
     std::vector<core::ListenerSnapshot> listeners_of(const core::Mount* mount) const;
+    // Listeners that asked for the mount `name` or are fed by it now (after a fallback the two
+    // differ). By name, so a mount object replaced at run time still finds its listeners.
+    std::vector<core::ListenerSnapshot> listeners_named(std::string_view name) const;
+    // Closes listener `id` if it asked for or is fed by the mount `name`.
+    bool kill_listener_named(std::uint64_t id, std::string_view name);
     std::size_t listener_count() const { return listeners_.size(); }
 
     // Points `l` at `mount`, starting at a frame/page boundary `burst` bytes back, with the

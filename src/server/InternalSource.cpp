@@ -104,7 +104,7 @@ std::unique_ptr<InternalSource> Server::open_internal_source(const std::string& 
 
 void Server::publish_title(core::Mount& mount, std::string display, std::string artist,
                            std::string url) {
-    const auto& charset = mount.settings().charset;
+    const auto charset = mount.settings().charset;
     auto block = protocol::icecast::render_icy_block(protocol::icecast::from_utf8(display, charset),
                                                      protocol::icecast::from_utf8(url, charset));
     mount.set_metadata({std::move(display), std::move(artist), std::move(url), std::move(block)});

@@ -38,6 +38,10 @@ asio::awaitable<void> Server::handle_listener(tcp::socket& socket, Request& req,
     const auto& head = req.head;
     auto home = req.path.empty() ? nullptr : mounts_.find(req.path);
     if (!home) {
+        // Many different unknown paths from one address is a scanner (404-scan lockout).
+        if (access_ != nullptr) {
+            access_->unknown_path(req.ip, req.path.empty() ? head.path : req.path);
+        }
         co_await send_error(socket, 404, "The file you requested could not be found", status,
                             true);
         co_return;
@@ -48,7 +52,8 @@ asio::awaitable<void> Server::handle_listener(tcp::socket& socket, Request& req,
                             true);
         co_return;
     }
-    const auto& settings = home->settings();
+    // A copy: an administrator may change the live settings at any time.
+    const auto settings = home->settings();
     if (settings.max_listeners && home->listeners() >= *settings.max_listeners) {
         co_await send_error(socket, 403, "max listeners reached", status);
         co_return;
@@ -115,12 +120,13 @@ asio::awaitable<void> Server::handle_listener(tcp::socket& socket, Request& req,
     l.request_line = truncated(fmt::format("{} {} {}/{}.{}", head.method, head.target,
                                            head.protocol, head.version_major, head.version_minor),
                                512);
-    EventLoop::attach(l, mount, mount->settings().burst_size);
+    const auto feed = mount->settings();
+    EventLoop::attach(l, mount, feed.burst_size);
     listeners_total_.fetch_add(1, std::memory_order_relaxed);
     listener_connections_.fetch_add(1, std::memory_order_relaxed);
     // The session ends here; the loop owns the listener from now on and logs it on close.
     status = 0;
-    req.loop.add_listener(std::move(listener), mount->settings().flush_interval_ms);
+    req.loop.add_listener(std::move(listener), feed.flush_interval_ms);
     co_return;
 }
 

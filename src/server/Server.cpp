@@ -11,7 +11,11 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include "protocol/http/Ascii.hpp"
+#include "protocol/http/Forwarded.hpp"
 #include "protocol/http/Response.hpp"
+#include "storage/Database.hpp"
+#include "storage/ListenerStatsStore.hpp"
 #include "server/Deadline.hpp"
 #include "util/Log.hpp"
 
@@ -209,6 +213,19 @@ asio::awaitable<void> Server::accept_loop(tcp::acceptor& acceptor, EventLoop& lo
         if (peer_ec) {
             continue;
         }
+        if (access_ != nullptr) {
+            // Bans and the allow list, before anything else: a refused address gets no answer.
+            auto ip = unmap(peer.address());
+            auto addr = ip.is_v4() ? security::IpAddress::from_v4(ip.to_v4().to_bytes())
+                                   : security::IpAddress::from_v6(ip.to_v6().to_bytes());
+            auto v = access_->check(addr);
+            if (v != AccessControl::Verdict::allowed) {
+                auto& c = const_cast<AccessControl::Counters&>(access_->counters());
+                (v == AccessControl::Verdict::banned ? c.refused_banned : c.refused_not_allowed)
+                    .fetch_add(1, std::memory_order_relaxed);
+                continue;  // the socket closes as it goes out of scope
+            }
+        }
         ConnectionSlot slot;
         auto verdict = limiter_.admit(peer.address(), slot);
         if (verdict != ConnectionLimiter::Verdict::admitted) {
@@ -273,14 +290,41 @@ asio::awaitable<void> Server::session(tcp::socket socket, EventLoop& loop, Conne
 
     const auto& head = parser.head();
     auto path = protocol::http::normalize_mount_path(head.path);
+    bool secure = false;
+    if (access_ != nullptr && access_->has_trusted_proxies()) {
+        // Behind a trusted reverse proxy the client is the forwarded address: it is the one
+        // that bans, lockouts, logs and statistics see.
+        if (auto peer_addr = security::IpAddress::parse(ip);
+            peer_addr && access_->is_trusted_proxy(*peer_addr)) {
+            std::vector<std::string_view> xff;
+            for (const auto& h : head.headers) {
+                if (protocol::http::iequals(h.name, "x-forwarded-for")) {
+                    xff.push_back(h.value);
+                }
+            }
+            ip = access_->client_address(ip, xff, head.header("x-real-ip"));
+            secure = protocol::http::forwarded_https(head.header("x-forwarded-proto").value_or(""));
+            auto client = security::IpAddress::parse(ip);
+            if (client && access_->check(*client) != AccessControl::Verdict::allowed) {
+                co_await send_error(socket, 403, "Forbidden", status);
+                log_access(ip, "-", "-", status, 0, "", "",
+                           std::chrono::steady_clock::now() - started);
+                co_return;
+            }
+        }
+    }
     Request req{head, leftover, ip, path.value_or(""), protocol::http::QueryParams(head.query),
-                loop};
+                loop, secure};
     try {
         co_await route(socket, req, slot, status);
     } catch (const std::exception& e) {
         // A handler bug must cost one connection, never the server.
         util::logger("server")->error("{} {} {}: {}", ip, head.method, head.target, e.what());
         status = 500;
+    }
+    if (status > 0 && status < 600) {
+        http_counters_.by_status[static_cast<std::size_t>(status)].fetch_add(
+            1, std::memory_order_relaxed);
     }
     if (status != 0) {
         auto line = fmt::format("{} {} {}/{}.{}", head.method, head.target, head.protocol,
@@ -330,6 +374,14 @@ asio::awaitable<void> Server::route(tcp::socket& socket, Request& req, Connectio
         co_return;
     }
     std::string_view path = head.path;
+    if (path == "/events" || path == "/admin/events") {
+        co_await handle_events(socket, req, status, path == "/admin/events");
+        co_return;
+    }
+    if (web_ != nullptr && !req.path.empty() && web_->owns(req.path)) {
+        co_await handle_web(socket, req, status);
+        co_return;
+    }
     if (path == "/admin.cgi" || path.starts_with("/admin/") || path == "/admin") {
         co_await handle_admin(socket, req, status);
         co_return;
@@ -477,10 +529,39 @@ core::ServerSnapshot Server::snapshot() const {
 
 void Server::on_listener_closed(const Listener& l, std::string_view reason) {
     listeners_total_.fetch_sub(1, std::memory_order_relaxed);
+    http_counters_.by_status[200].fetch_add(1, std::memory_order_relaxed);
+    if (listener_stats_ != nullptr && l.home) {
+        const auto now = storage::unix_ms_now();
+        const auto lasted = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::steady_clock::now() - l.connected_at)
+                                .count();
+        storage::ListenerSessionRecord rec;
+        rec.mount = l.home->name();
+        rec.started_at = now - lasted;
+        rec.ended_at = now;
+        rec.user_agent = l.user_agent;
+        if (auto a = security::IpAddress::parse(l.ip)) {
+            rec.ip_anon = security::anonymize(*a);
+        }
+        rec.bytes = l.bytes_sent;
+        listener_stats_->record_session(std::move(rec));  // queued; never blocks the loop
+    }
     util::logger("listener")
         ->debug("{} left {} after {} bytes: {}", l.ip, l.mount->name(), l.bytes_sent, reason);
     log_access(l.ip, "-", l.request_line, 200, l.bytes_sent, l.referer, l.user_agent,
                std::chrono::steady_clock::now() - l.connected_at);
+}
+
+void Server::drop_connections_from(const security::IpNetwork& network) {
+    for (auto& loop : loops_) {
+        auto* l = loop.get();
+        asio::post(l->context(), [l, network] {
+            l->kill_listeners_if([&network](const Listener& listener) {
+                auto a = security::IpAddress::parse(listener.ip);
+                return a && network.contains(*a);
+            });
+        });
+    }
 }
 
 void Server::log_access(std::string_view ip, std::string_view user, std::string_view request_line,

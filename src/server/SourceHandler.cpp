@@ -40,6 +40,7 @@ asio::awaitable<void> Server::handle_source(tcp::socket& socket, Request& req, i
     bool authorised = co_await auth_.is_source(req.path, *creds);
     if (!authorised) {
         log->warn("{}: wrong source password for {}", req.ip, req.path);
+        http_counters_.auth_source.fetch_add(1, std::memory_order_relaxed);
         co_await send_unauthorized(socket, status);
         co_return;
     }

@@ -69,7 +69,20 @@ Config full_config() {
                               .flush_interval_ms = 0,
                               .metaint = 8192,
                               .listen_backlog = 16};
-    cfg.http = HttpConfig{.cors_allow_origin = "https://example.org", .server_header = "Ice"};
+    cfg.http = HttpConfig{.cors_allow_origin = "https://example.org",
+                          .server_header = "Ice",
+                          .trusted_proxies = {"10.0.0.0/8", "::1"},
+                          .session_idle_minutes = 30,
+                          .session_max_hours = 24};
+    cfg.security = SecurityConfig{.login_failures = 3,
+                                  .login_window_s = 60,
+                                  .lockout_minutes = 5,
+                                  .scan_404s = 10,
+                                  .scan_window_s = 30,
+                                  .scan_lockout_minutes = 60,
+                                  .banned = {"203.0.113.0/24"},
+                                  .allowed = {"192.0.2.7"},
+                                  .allow_only = false};
     cfg.logging = LoggingConfig{
         .level = "debug", .format = "json", .error_log = "/var/log/e", .access_log = "off"};
     cfg.mounts.push_back(MountConfig{.name = "/live",
@@ -86,7 +99,8 @@ Config full_config() {
                                      .stream_name = "Live \\ show",
                                      .charset = "ISO-8859-1"});
     cfg.mounts.push_back(MountConfig{.name = "/auto"});
-    cfg.storage = StorageConfig{.database = "/var/lib/tinyice/x.db", .history_days = 30};
+    cfg.storage = StorageConfig{
+        .database = "/var/lib/tinyice/x.db", .history_days = 30, .stats_days = 7, .audit_days = 9};
     AutoDjConfig a;
     a.name = "main";
     a.mount = "/auto";
@@ -252,7 +266,8 @@ TEST(ConfigUnknownKeys, MisplacedKeyPointsToItsSection) {
 TEST(ConfigUnknownKeys, NoCloseMatchListsValidKeys) {
     const std::string message = error_of(with_auth(R"("http": {"zzzzzzzzzz": 1})"));
     EXPECT_EQ(message, "http: unknown key 'zzzzzzzzzz' (valid keys: cors_allow_origin, "
-                       "server_header)");
+                       "server_header, trusted_proxies, session_idle_minutes, "
+                       "session_max_hours)");
 }
 
 // --- every error names its key (table-driven) -----------------------------------------------
@@ -402,6 +417,18 @@ const ErrorCase error_cases[] = {
     {R"("mounts": [{"name": "/a", "fallback": "/b"}, {"name": "/b", "fallback": "/c"},
                    {"name": "/c", "fallback": "/b"}])",
      "mounts[1].fallback: fallback cycle /b -> /c -> /b"},
+    // http and security
+    {R"("http": {"trusted_proxies": ["10.0.0.0/33"]})",
+     "http.trusted_proxies[0]: not an IP address or network: '10.0.0.0/33'"},
+    {R"("http": {"trusted_proxies": "10.0.0.1"})",
+     "http.trusted_proxies: expected an array of strings"},
+    {R"("http": {"session_idle_minutes": 0})", "http.session_idle_minutes: must be at least 1"},
+    {R"("security": {"banned": ["example.org"]})",
+     "security.banned[0]: not an IP address or network: 'example.org'"},
+    {R"("security": {"allow_only": true})", "security.allow_only: is true but security.allowed"},
+    {R"("security": {"login_window_s": 0})", "security.login_window_s: must be at least 1"},
+    {R"("security": {"lockout": 1})",
+     "security: unknown key 'lockout'"},
     // storage
     {R"("storage": {"database": ""})", "storage.database: is required"},
     {R"("storage": {"history_days": -1})", "storage.history_days: must not be negative"},
@@ -595,10 +622,11 @@ TEST(ConfigJson, OmitsUnsetOptionalsAndWritesEverythingElse) {
     }
     EXPECT_EQ(v.at("limits").as_object().size(), 13U);
     EXPECT_EQ(v.at("auth").as_object().size(), 3U);
-    EXPECT_EQ(v.at("http").as_object().size(), 2U);
+    EXPECT_EQ(v.at("http").as_object().size(), 5U);
+    EXPECT_EQ(v.at("security").as_object().size(), 9U);
     EXPECT_EQ(v.at("logging").as_object().size(), 4U);
-    EXPECT_EQ(v.at("storage").as_object().size(), 2U);
-    EXPECT_EQ(v.as_object().size(), 12U);
+    EXPECT_EQ(v.at("storage").as_object().size(), 4U);
+    EXPECT_EQ(v.as_object().size(), 13U);
 }
 
 TEST(ConfigJson, EmptyMountsIsAnEmptyArray) {
