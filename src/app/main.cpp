@@ -18,13 +18,28 @@
 #include "app/Maintenance.hpp"
 #include "app/MpdServers.hpp"
 #include "app/ServerBridges.hpp"
+#include "app/StatsBridges.hpp"
 #include "autodj/StationManager.hpp"
 #include "autodj/TranscoderManager.hpp"
 #include "codec/FileDecoder.hpp"
 #include "config/Config.hpp"
 #include "security/PasswordHash.hpp"
 #include "server/Server.hpp"
+#include "server/WebUi.hpp"
+#include "server/AccessControl.hpp"
+#include "server/Accounts.hpp"
+#include "server/MountDefinitions.hpp"
+#include "server/MetricsRoute.hpp"
+#include "server/SettingsApi.hpp"
+#include "server/StatsApi.hpp"
+#include "server/StatsSampler.hpp"
+#include "storage/AuditStore.hpp"
 #include "storage/AutoDjStore.hpp"
+#include "storage/IpRuleStore.hpp"
+#include "storage/ListenerStatsStore.hpp"
+#include "storage/SessionStore.hpp"
+#include "storage/TokenStore.hpp"
+#include "storage/UserStore.hpp"
 #include "storage/Database.hpp"
 #include "storage/DefinitionStore.hpp"
 #include "storage/HistoryStore.hpp"
@@ -95,6 +110,48 @@ config::Config load_or_create(const Options& opts) {
         throw config::ConfigError(fmt::format("{}: {}", opts.config_path.string(), e.what()));
     }
     return cfg;
+}
+
+// Periodic housekeeping: retention of plays, statistics and audit entries, expired sessions
+// and bans, and the per-minute listener counts behind the statistics charts.
+void add_maintenance(app::Maintenance& m, const config::Config& cfg, storage::HistoryStore& history,
+                     storage::AuditStore& audit, storage::ListenerStatsStore& stats,
+                     server::Accounts& accounts, server::AccessControl& access,
+                     server::Server& srv) {
+    using namespace std::chrono_literals;
+    auto days_ago = [](std::uint32_t days) {
+        return storage::unix_ms_now() - std::int64_t{days} * 24 * 3600 * 1000;
+    };
+    auto log = util::logger("storage");
+    m.add("history retention", 6h, [&history, days = cfg.storage.history_days, days_ago, log] {
+        if (days > 0) {
+            if (auto n = history.prune(days_ago(days)); n > 0) {
+                log->info("deleted {} plays older than {} days", n, days);
+            }
+        }
+    });
+    m.add("statistics retention", 6h, [&stats, days = cfg.storage.stats_days, days_ago, log] {
+        if (days > 0) {
+            if (auto n = stats.prune(days_ago(days)); n > 0) {
+                log->info("deleted {} listener statistics rows older than {} days", n, days);
+            }
+        }
+    });
+    m.add("audit retention", 6h, [&audit, days = cfg.storage.audit_days, days_ago, log] {
+        if (days > 0) {
+            audit.prune(days_ago(days));
+        }
+    });
+    m.add("sessions", 15min, [&accounts] { accounts.prune_sessions(); });
+    m.add("expired bans", 1min, [&access] { access.reload(); });
+    m.add("listener minutes", app::listener_minute_interval(), [&stats, &srv] {
+        const auto minute = storage::unix_ms_now() / 60000;
+        for (const auto& mount : srv.snapshot().mounts) {
+            if (mount.has_source || mount.listeners > 0) {
+                stats.record_minute(mount.mount, minute, mount.listeners);
+            }
+        }
+    });
 }
 
 int wait_for_signal() {
@@ -216,6 +273,20 @@ int main(int argc, char** argv) {
     std::unique_ptr<storage::HistoryStore> history;
     std::unique_ptr<storage::AutoDjStore> autodj_state;
     std::unique_ptr<storage::DefinitionStore> definitions;
+    std::unique_ptr<storage::UserStore> users;
+    std::unique_ptr<storage::SessionStore> sessions;
+    std::unique_ptr<storage::TokenStore> tokens;
+    std::unique_ptr<storage::AuditStore> audit;
+    std::unique_ptr<storage::IpRuleStore> ip_rules;
+    std::unique_ptr<storage::ListenerStatsStore> listener_stats;
+    std::unique_ptr<server::AccessControl> access;
+    std::unique_ptr<server::Accounts> accounts;
+    // Declared before the server so that it is destroyed after it (the server calls it).
+    std::unique_ptr<server::WebUi> web;
+    // Before the server: its API handlers use it until the server is gone.
+    std::unique_ptr<server::MountDefinitions> mount_definitions;
+    std::unique_ptr<server::SettingsApi> settings;
+    std::unique_ptr<server::StatsSampler> stats_sampler;
     std::unique_ptr<server::Server> srv;
     std::unique_ptr<app::ServerMountAccess> autodj_mounts;
     std::unique_ptr<app::MpdServers> mpd_servers;
@@ -234,8 +305,24 @@ int main(int argc, char** argv) {
         history = std::make_unique<storage::HistoryStore>(*db);
         autodj_state = std::make_unique<storage::AutoDjStore>(*db);
         definitions = std::make_unique<storage::DefinitionStore>(*db);
+        users = std::make_unique<storage::UserStore>(*db);
+        sessions = std::make_unique<storage::SessionStore>(*db);
+        tokens = std::make_unique<storage::TokenStore>(*db);
+        audit = std::make_unique<storage::AuditStore>(*db);
+        ip_rules = std::make_unique<storage::IpRuleStore>(*db);
+        listener_stats = std::make_unique<storage::ListenerStatsStore>(*db);
+        access = std::make_unique<server::AccessControl>(cfg, ip_rules.get());
+        accounts = std::make_unique<server::Accounts>(
+            cfg, server::Accounts::Stores{*users, *sessions, *tokens, audit.get()}, *access);
         srv = std::make_unique<server::Server>(cfg, TINYICE_VERSION);
         srv->set_history(history.get());
+        srv->set_security(access.get(), accounts.get());
+        srv->set_listener_stats(listener_stats.get());
+        access->on_ban = [s = srv.get()](const security::IpNetwork& n) {
+            s->drop_connections_from(n);
+        };
+        accounts->register_routes(srv->router());
+        server::register_security_routes(srv->router(), *access, audit.get());
         autodj_mounts = std::make_unique<app::ServerMountAccess>(*srv, "autodj");
         mpd_servers = std::make_unique<app::MpdServers>();
         stations = std::make_unique<autodj::StationManager>(
@@ -247,12 +334,35 @@ int main(int argc, char** argv) {
         transcoders = std::make_unique<autodj::TranscoderManager>(
             autodj::TranscoderManager::Dependencies{*transcoder_mounts, *definitions});
         transcoders->register_routes(srv->router());
+        mount_definitions = std::make_unique<server::MountDefinitions>(cfg, *definitions, *srv);
+        server::register_mount_routes(srv->router(), *srv, *mount_definitions, audit.get(),
+                                      users.get());
+        // Statistics, site settings and /metrics.
+        stats_sampler = std::make_unique<server::StatsSampler>(*srv);
+        server::register_stats_routes(srv->router(), listener_stats.get(), stats_sampler.get());
+        settings = std::make_unique<server::SettingsApi>(server::SettingsApi::Dependencies{
+            cfg, TINYICE_VERSION, db_path.string(), srv->snapshot().server_start,
+            definitions.get(), audit.get()});
+        settings->register_routes(srv->router());
+        server::register_metrics_route(srv->router(), *srv, access.get(),
+                                       app::metrics_sources(*stations, *transcoders),
+                                       TINYICE_VERSION);
         now_playing = std::make_unique<app::StationNowPlaying>(*stations);
         srv->set_now_playing_provider(now_playing.get());
+        // The web interface, once every API route is registered (pages call them).
+        web = std::make_unique<server::WebUi>(srv->router(), TINYICE_VERSION);
+        srv->set_web(web.get());
+        // Mounts changed or created through the API, once every path the server answers
+        // itself is known (such names are refused as mounts).
+        mount_definitions->load();
         srv->start();
         stations->start(cfg.autodj);
         transcoders->start(cfg.transcoders);
-        maintenance = std::make_unique<app::Maintenance>(*history, cfg.storage.history_days);
+        stats_sampler->start();
+        maintenance = std::make_unique<app::Maintenance>();
+        add_maintenance(*maintenance, cfg, *history, *audit, *listener_stats, *accounts, *access,
+                        *srv);
+        maintenance->start();
     } catch (const std::exception& e) {
         log->critical("cannot start: {}", e.what());
         return 1;
@@ -266,19 +376,32 @@ int main(int argc, char** argv) {
     log->info("{} received, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
     auto stopping = std::chrono::steady_clock::now();
     maintenance.reset();
+    stats_sampler->stop();
     // In-process sources release their mounts while the server still runs.
     transcoders->stop_all();
     stations->stop_all();
     srv->stop();
     srv->wait();
     srv.reset();
+    mount_definitions.reset();
+    stats_sampler.reset();
+    settings.reset();
+    web.reset();
     transcoders.reset();
     transcoder_mounts.reset();
     stations.reset();
     mpd_servers.reset();
     now_playing.reset();
     autodj_mounts.reset();
-    history.reset();  // writes what is still queued
+    accounts.reset();
+    access.reset();
+    listener_stats.reset();  // writes what is still queued
+    audit.reset();
+    ip_rules.reset();
+    tokens.reset();
+    sessions.reset();
+    users.reset();
+    history.reset();
     definitions.reset();
     autodj_state.reset();
     db.reset();

@@ -1,0 +1,130 @@
+# Compiles the web interface (src/web/templates/**.html and src/web/assets/**) into the binary.
+#
+# Two roles in one file:
+#   include(cmake/EmbedWeb.cmake) defines
+#     tinyice_web_library(NAME WEB_DIR deps...)
+#   a static library made of every .cpp in WEB_DIR plus a generated WebAssets.cpp that holds
+#   each file's bytes. The generator runs at build time whenever a file changes (the glob is
+#   CONFIGURE_DEPENDS, so added and removed files count too).
+#
+#   cmake -DWEB_DIR=<src/web> -DOUTPUT=<file.cpp> -P cmake/EmbedWeb.cmake
+#   is the generator itself: pure CMake, so building needs nothing but CMake.
+#
+# The generated tables are sorted by path (byte order) for binary search; see
+# src/web/WebAssets.hpp for what each entry holds. Hidden files (".name") and editor backups
+# ("name~") are skipped.
+
+function(tinyice_web_library name web_dir)
+  file(GLOB_RECURSE web_files CONFIGURE_DEPENDS
+    "${web_dir}/templates/*.html" "${web_dir}/assets/*")
+  set(out "${CMAKE_BINARY_DIR}/generated/WebAssets.cpp")
+  add_custom_command(OUTPUT "${out}"
+    COMMAND "${CMAKE_COMMAND}" "-DWEB_DIR=${web_dir}" "-DOUTPUT=${out}"
+            -P "${CMAKE_CURRENT_FUNCTION_LIST_FILE}"
+    DEPENDS ${web_files} "${CMAKE_CURRENT_FUNCTION_LIST_FILE}"
+    COMMENT "Embedding the web interface (${web_dir})"
+    VERBATIM)
+  file(GLOB srcs CONFIGURE_DEPENDS "${web_dir}/*.cpp")
+  add_library(${name} STATIC ${srcs} "${out}")
+  target_link_libraries(${name} PUBLIC ${ARGN})
+  target_include_directories(${name} PUBLIC "${CMAKE_SOURCE_DIR}/src")
+endfunction()
+
+if(NOT CMAKE_SCRIPT_MODE_FILE OR NOT DEFINED OUTPUT)
+  return()
+endif()
+
+# ---- generator (script mode) ---------------------------------------------------------------
+
+if(NOT IS_DIRECTORY "${WEB_DIR}")
+  message(FATAL_ERROR "EmbedWeb: WEB_DIR '${WEB_DIR}' is not a directory")
+endif()
+
+function(web_content_type path out_var)
+  get_filename_component(ext "${path}" LAST_EXT)
+  string(TOLOWER "${ext}" ext)
+  # "extension=type=text": text types get "; charset=utf-8" (no ';' in a CMake list entry).
+  set(types
+    ".css=text/css=1" ".js=text/javascript=1" ".mjs=text/javascript=1" ".html=text/html=1"
+    ".json=application/json=1" ".map=application/json=1"
+    ".webmanifest=application/manifest+json=1" ".txt=text/plain=1"
+    ".svg=image/svg+xml=0" ".png=image/png=0" ".jpg=image/jpeg=0" ".jpeg=image/jpeg=0"
+    ".gif=image/gif=0" ".webp=image/webp=0" ".ico=image/x-icon=0" ".woff2=font/woff2=0")
+  set(type "application/octet-stream")
+  foreach(entry IN LISTS types)
+    string(REPLACE "=" ";" parts "${entry}")
+    list(GET parts 0 key)
+    if(key STREQUAL ext)
+      list(GET parts 1 type)
+      list(GET parts 2 text)
+      if(text)
+        string(APPEND type "; charset=utf-8")
+      endif()
+      break()
+    endif()
+  endforeach()
+  set(${out_var} "${type}" PARENT_SCOPE)
+endfunction()
+
+# Appends one table to `code` (arrays of bytes, then the sorted entries) for the files under
+# `dir` matching `pattern`; `strip_ext` drops ".html" from the names (templates).
+function(web_table dir pattern table strip_ext code_var)
+  set(code "${${code_var}}")
+  set(entries "")
+  if(IS_DIRECTORY "${dir}")
+    file(GLOB_RECURSE files RELATIVE "${dir}" "${dir}/${pattern}")
+  else()
+    set(files "")
+  endif()
+  list(SORT files)
+  set(count 0)
+  foreach(rel IN LISTS files)
+    get_filename_component(base "${rel}" NAME)
+    if(base MATCHES "^\\." OR base MATCHES "~$" OR rel MATCHES "(^|/)\\.")
+      continue()
+    endif()
+    if(rel MATCHES "[\"\\\\]")
+      message(FATAL_ERROR "EmbedWeb: unsupported character in file name '${rel}'")
+    endif()
+    set(file "${dir}/${rel}")
+    file(READ "${file}" hex HEX)
+    file(SHA256 "${file}" sha)
+    string(SUBSTRING "${sha}" 0 16 etag)
+    string(LENGTH "${hex}" hex_len)
+    math(EXPR size "${hex_len} / 2")
+    web_content_type("${rel}" type)
+    set(key "${rel}")
+    if(strip_ext)
+      string(REGEX REPLACE "\\.html$" "" key "${rel}")
+    endif()
+    set(var "${table}_${count}")
+    if(size GREATER 0)
+      string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+      string(REGEX REPLACE "((0x[0-9a-f][0-9a-f],){20})" "\\1\n" bytes "${bytes}")
+      string(APPEND code "const unsigned char ${var}[] = {\n${bytes}\n};\n")
+      string(APPEND entries "    {\"${key}\", \"${type}\", \"${etag}\", {${var}, ${size}}},\n")
+    else()
+      string(APPEND entries "    {\"${key}\", \"${type}\", \"${etag}\", {}},\n")
+    endif()
+    math(EXPR count "${count} + 1")
+  endforeach()
+  if(count EQUAL 0)
+    # A C++ array cannot be empty; the count says there is nothing.
+    string(APPEND entries "    {\"\", \"\", \"\", {}},\n")
+  endif()
+  # `extern` gives the const tables external linkage (WebAssets.cpp declares them).
+  string(APPEND code "}  // namespace\n\nextern const Asset ${table}[] = {\n${entries}};\n"
+                     "extern const std::size_t ${table}_count = ${count};\n\nnamespace {\n")
+  set(${code_var} "${code}" PARENT_SCOPE)
+endfunction()
+
+set(code "// Generated by cmake/EmbedWeb.cmake from ${WEB_DIR}: do not edit.\n\n")
+string(APPEND code "#include \"web/WebAssets.hpp\"\n\n#include <cstddef>\n\n")
+string(APPEND code "namespace tinyice::web::embedded {\n\nnamespace {\n")
+web_table("${WEB_DIR}/assets" "*" assets OFF code)
+web_table("${WEB_DIR}/templates" "*.html" templates ON code)
+string(APPEND code "}  // namespace\n\n}  // namespace tinyice::web::embedded\n")
+
+# Write through a temporary file so an interrupted build never leaves a half-written source.
+file(WRITE "${OUTPUT}.tmp" "${code}")
+file(RENAME "${OUTPUT}.tmp" "${OUTPUT}")
