@@ -1,20 +1,6 @@
 // Composition root: command line, config (first run, environment overrides), logging, the
 // server, and signals. The only place that names every concrete component.
 
-#include <pthread.h>
-#include <signal.h>
-
-#include <chrono>
-#include <cstdio>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <iostream>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
-
 #include "app/Maintenance.hpp"
 #include "app/MpdServers.hpp"
 #include "app/ServerBridges.hpp"
@@ -24,26 +10,41 @@
 #include "codec/FileDecoder.hpp"
 #include "config/Config.hpp"
 #include "security/PasswordHash.hpp"
-#include "server/Server.hpp"
-#include "server/WebUi.hpp"
 #include "server/AccessControl.hpp"
 #include "server/Accounts.hpp"
-#include "server/MountDefinitions.hpp"
 #include "server/MetricsRoute.hpp"
+#include "server/MountDefinitions.hpp"
+#include "server/Server.hpp"
 #include "server/SettingsApi.hpp"
 #include "server/StatsApi.hpp"
 #include "server/StatsSampler.hpp"
+#include "server/WebUi.hpp"
 #include "storage/AuditStore.hpp"
 #include "storage/AutoDjStore.hpp"
+#include "storage/Database.hpp"
+#include "storage/DefinitionStore.hpp"
+#include "storage/HistoryStore.hpp"
 #include "storage/IpRuleStore.hpp"
 #include "storage/ListenerStatsStore.hpp"
 #include "storage/SessionStore.hpp"
 #include "storage/TokenStore.hpp"
 #include "storage/UserStore.hpp"
-#include "storage/Database.hpp"
-#include "storage/DefinitionStore.hpp"
-#include "storage/HistoryStore.hpp"
 #include "util/Log.hpp"
+
+#include <CLI/CLI.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <pthread.h>
+#include <signal.h>
 
 #ifndef TINYICE_VERSION
 #define TINYICE_VERSION "0.0.0"
@@ -67,7 +68,9 @@ std::string resolve(const fs::path& base, const std::string& p) {
 }
 
 config::Config load_or_create(const Options& opts) {
-    auto getenv = [](const char* name) -> const char* { return std::getenv(name); };
+    auto getenv = [](const char* name) -> const char* {
+        return std::getenv(name);
+    };
     if (!fs::exists(opts.config_path)) {
         config::FirstRunSecrets secrets;
         auto cfg = config::make_first_run_config(secrets);
@@ -80,8 +83,7 @@ config::Config load_or_create(const Options& opts) {
             return std::find(applied.begin(), applied.end(), name) != applied.end();
         };
         std::cout << "TinyIce first run: wrote " << fs::absolute(opts.config_path).string()
-                  << "\n\n  admin user:       " << cfg.auth.admin_user
-                  << "\n  admin password:   "
+                  << "\n\n  admin user:       " << cfg.auth.admin_user << "\n  admin password:   "
                   << (overridden("TINYICE_ADMIN_PASSWORD") ? "(from TINYICE_ADMIN_PASSWORD)"
                                                            : secrets.admin_password)
                   << "\n  source password:  "
@@ -97,8 +99,8 @@ config::Config load_or_create(const Options& opts) {
     }
     std::ifstream in(opts.config_path, std::ios::binary);
     if (!in) {
-        throw config::ConfigError(fmt::format("{}: cannot read the config file",
-                                              opts.config_path.string()));
+        throw config::ConfigError(
+            fmt::format("{}: cannot read the config file", opts.config_path.string()));
     }
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     config::Config cfg;
@@ -175,7 +177,7 @@ int wait_for_signal() {
     }
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
     Options opts;
@@ -195,10 +197,9 @@ int main(int argc, char** argv) {
         "backup", "Write a consistent copy of the database (history, library, AutoDJ state) "
                   "to FILE; safe while the server runs");
     backup_cmd->add_option("file", backup_dest, "Destination file (must not exist)")->required();
-    app.footer(
-        "Environment: TINYICE_ADMIN_PASSWORD, TINYICE_SOURCE_PASSWORD, TINYICE_ADMIN_USER,\n"
-        "TINYICE_PORT, TINYICE_BIND (comma-separated addresses), TINYICE_HOSTNAME,\n"
-        "TINYICE_LOG_LEVEL override the config file. See README.md.");
+    app.footer("Environment: TINYICE_ADMIN_PASSWORD, TINYICE_SOURCE_PASSWORD, TINYICE_ADMIN_USER,\n"
+               "TINYICE_PORT, TINYICE_BIND (comma-separated addresses), TINYICE_HOSTNAME,\n"
+               "TINYICE_LOG_LEVEL override the config file. See README.md.");
     CLI11_PARSE(app, argc, argv);
 
     if (*hash_cmd) {
@@ -321,6 +322,12 @@ int main(int argc, char** argv) {
         access->on_ban = [s = srv.get()](const security::IpNetwork& n) {
             s->drop_connections_from(n);
         };
+        access->on_lockout = [a = audit.get()](const std::string& network, std::string_view source,
+                                               const std::string& why) {
+            a->record(
+                storage::AuditRecord{0, 0, "", network, "security", std::string(source), network,
+                                     boost::json::serialize(boost::json::object{{"reason", why}})});
+        };
         accounts->register_routes(srv->router());
         server::register_security_routes(srv->router(), *access, audit.get());
         autodj_mounts = std::make_unique<app::ServerMountAccess>(*srv, "autodj");
@@ -341,12 +348,17 @@ int main(int argc, char** argv) {
         stats_sampler = std::make_unique<server::StatsSampler>(*srv);
         server::register_stats_routes(srv->router(), listener_stats.get(), stats_sampler.get());
         settings = std::make_unique<server::SettingsApi>(server::SettingsApi::Dependencies{
-            cfg, TINYICE_VERSION, db_path.string(), srv->snapshot().server_start,
-            definitions.get(), audit.get()});
+            cfg, TINYICE_VERSION, db_path.string(), srv->snapshot().server_start, definitions.get(),
+            audit.get()});
         settings->register_routes(srv->router());
         server::register_metrics_route(srv->router(), *srv, access.get(),
                                        app::metrics_sources(*stations, *transcoders),
                                        TINYICE_VERSION);
+        // The dashboard's live feed (/admin/events): the sampler's latest statistics and the
+        // stations' now playing. Both outlive the server's workers (destroyed after it).
+        srv->set_live_sources(
+            [sampler = stats_sampler.get()] { return sampler->latest(); },
+            [manager = stations.get()] { return manager->now_playing_documents(); }, nullptr);
         now_playing = std::make_unique<app::StationNowPlaying>(*stations);
         srv->set_now_playing_provider(now_playing.get());
         // The web interface, once every API route is registered (pages call them).
@@ -395,7 +407,7 @@ int main(int argc, char** argv) {
     autodj_mounts.reset();
     accounts.reset();
     access.reset();
-    listener_stats.reset();  // writes what is still queued
+    listener_stats.reset(); // writes what is still queued
     audit.reset();
     ip_rules.reset();
     tokens.reset();
@@ -405,10 +417,9 @@ int main(int argc, char** argv) {
     definitions.reset();
     autodj_state.reset();
     db.reset();
-    log->info("stopped in {} ms",
-              std::chrono::duration_cast<std::chrono::milliseconds>(
-                  std::chrono::steady_clock::now() - stopping)
-                  .count());
+    log->info("stopped in {} ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::steady_clock::now() - stopping)
+                                      .count());
     spdlog::shutdown();
     return 0;
 }

@@ -188,6 +188,23 @@ std::optional<json::object> StationManager::now_playing(std::string_view mount) 
     return o;
 }
 
+json::array StationManager::now_playing_documents() const {
+    std::vector<std::pair<std::string, std::shared_ptr<Station>>> all;
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& [name, e] : entries_) {
+            all.emplace_back(e.cfg.mount, e.station);
+        }
+    }
+    json::array out;
+    for (const auto& [mount, station] : all) {
+        auto doc = now_playing_json(station->now_playing());
+        doc["mount"] = mount;
+        out.push_back(std::move(doc));
+    }
+    return out;
+}
+
 json::object StationManager::describe(const Entry& e) const {
     json::object o;
     o["name"] = e.cfg.name;
@@ -199,18 +216,35 @@ json::object StationManager::describe(const Entry& e) const {
     return o;
 }
 
+namespace {
+
+// A DJ runs the stations of the mounts they own; administrators run every station.
+void check_station_access(const Request& req, const std::string& mount) {
+    if (req.principal.role == http::Principal::Role::dj && !req.principal.may_manage_mount(mount)) {
+        throw HttpError(403,
+                        "this station plays on " + mount + ", which is not one of your mounts");
+    }
+}
+
+} // namespace
+
 std::shared_ptr<Station> StationManager::station_of(const Request& req) const {
     auto station = find(req.param("name"));
     if (!station) {
         throw HttpError(404, "no AutoDJ station named '" + req.param("name") + "'");
     }
+    check_station_access(req, station->settings().mount);
     return station;
 }
 
-Response StationManager::api_list(Request&) {
+Response StationManager::api_list(Request& req) {
     json::array list;
     std::lock_guard lock(mutex_);
     for (const auto& [name, e] : entries_) {
+        if (req.principal.role == http::Principal::Role::dj &&
+            !req.principal.may_manage_mount(e.cfg.mount)) {
+            continue;
+        }
         list.push_back(describe(e));
     }
     json::object o;
@@ -224,6 +258,7 @@ Response StationManager::api_get(Request& req) {
     if (it == entries_.end()) {
         throw HttpError(404, "no AutoDJ station named '" + req.param("name") + "'");
     }
+    check_station_access(req, it->second.cfg.mount);
     return Response::json(describe(it->second));
 }
 
@@ -369,25 +404,25 @@ Response StationManager::api_delete(Request& req) {
 void StationManager::register_routes(http::Router& router) {
     using http::Access;
     const std::string base = "/api/autodj/{name}";
-    router.add("GET", "/api/autodj", Access::admin, [this](Request& r) { return api_list(r); });
+    router.add("GET", "/api/autodj", Access::user, [this](Request& r) { return api_list(r); });
     router.add("POST", "/api/autodj", Access::admin, [this](Request& r) { return api_create(r); });
-    router.add("GET", base, Access::admin, [this](Request& r) { return api_get(r); });
+    router.add("GET", base, Access::user, [this](Request& r) { return api_get(r); });
     router.add("PUT", base, Access::admin, [this](Request& r) { return api_update(r, false); });
     router.add("PATCH", base, Access::admin, [this](Request& r) { return api_update(r, true); });
     router.add("DELETE", base, Access::admin, [this](Request& r) { return api_delete(r); });
 
     // ---- lifecycle -------------------------------------------------------------------------
-    router.add("POST", base + "/start", Access::admin, [this](Request& r) {
+    router.add("POST", base + "/start", Access::user, [this](Request& r) {
         station_of(r)->start();
         return ok_json();
     });
-    router.add("POST", base + "/stop", Access::admin, [this](Request& r) {
+    router.add("POST", base + "/stop", Access::user, [this](Request& r) {
         station_of(r)->stop();
         return ok_json();
     });
 
     // ---- transport -------------------------------------------------------------------------
-    router.add("POST", base + "/player/{action}", Access::admin, [this](Request& r) {
+    router.add("POST", base + "/player/{action}", Access::user, [this](Request& r) {
         auto s = station_of(r);
         const auto& action = r.param("action");
         auto body = r.json_body();
@@ -428,7 +463,7 @@ void StationManager::register_routes(http::Router& router) {
         }
         return Response::json(now_playing_json(s->now_playing()));
     });
-    router.add("PUT", base + "/options", Access::admin, [this](Request& r) {
+    router.add("PUT", base + "/options", Access::user, [this](Request& r) {
         auto s = station_of(r);
         auto body = r.json_body();
         auto np = s->now_playing();
@@ -458,7 +493,7 @@ void StationManager::register_routes(http::Router& router) {
     });
 
     // ---- playlist --------------------------------------------------------------------------
-    router.add("GET", base + "/playlist", Access::admin, [this](Request& r) {
+    router.add("GET", base + "/playlist", Access::user, [this](Request& r) {
         auto s = station_of(r);
         auto index = s->library().index();
         auto entries = s->playlist();
@@ -477,7 +512,7 @@ void StationManager::register_routes(http::Router& router) {
         o["entries"] = std::move(list);
         return Response::json(o);
     });
-    router.add("POST", base + "/playlist", Access::admin, [this](Request& r) {
+    router.add("POST", base + "/playlist", Access::user, [this](Request& r) {
         auto s = station_of(r);
         auto body = r.json_body();
         auto position = get_optional_index(body, "position");
@@ -512,13 +547,13 @@ void StationManager::register_routes(http::Router& router) {
         o["added"] = std::move(ids);
         return Response::json(o);
     });
-    router.add("DELETE", base + "/playlist/{id}", Access::admin, [this](Request& r) {
+    router.add("DELETE", base + "/playlist/{id}", Access::user, [this](Request& r) {
         if (!station_of(r)->remove_id(parse_id(r.param("id")))) {
             throw HttpError(404, "no playlist entry with id " + r.param("id"));
         }
         return Response::no_content();
     });
-    router.add("POST", base + "/playlist/move", Access::admin, [this](Request& r) {
+    router.add("POST", base + "/playlist/move", Access::user, [this](Request& r) {
         auto s = station_of(r);
         auto body = r.json_body();
         bool ok = false;
@@ -534,16 +569,16 @@ void StationManager::register_routes(http::Router& router) {
         }
         return ok_json();
     });
-    router.add("POST", base + "/playlist/clear", Access::admin, [this](Request& r) {
+    router.add("POST", base + "/playlist/clear", Access::user, [this](Request& r) {
         station_of(r)->clear();
         return ok_json();
     });
-    router.add("POST", base + "/playlist/shuffle", Access::admin, [this](Request& r) {
+    router.add("POST", base + "/playlist/shuffle", Access::user, [this](Request& r) {
         auto s = station_of(r);
         s->shuffle(0, s->playlist().size());
         return ok_json();
     });
-    router.add("GET", base + "/playlist/export", Access::admin, [this](Request& r) {
+    router.add("GET", base + "/playlist/export", Access::user, [this](Request& r) {
         auto s = station_of(r);
         auto format = r.query.get("format").value_or("m3u");
         if (format != "m3u" && format != "pls") {
@@ -557,7 +592,7 @@ void StationManager::register_routes(http::Router& router) {
             fmt::format("attachment; filename=\"{}.{}\"", s->settings().name, format));
         return resp;
     });
-    http::Route import_route{"POST", base + "/playlist/import", Access::admin, [this](Request& r) {
+    http::Route import_route{"POST", base + "/playlist/import", Access::user, [this](Request& r) {
                                  auto result = station_of(r)->import_playlist(r.body);
                                  json::object o;
                                  o["added"] = result.added;
@@ -568,7 +603,7 @@ void StationManager::register_routes(http::Router& router) {
     router.add(std::move(import_route));
 
     // ---- up-next queue ---------------------------------------------------------------------
-    router.add("GET", base + "/queue", Access::admin, [this](Request& r) {
+    router.add("GET", base + "/queue", Access::user, [this](Request& r) {
         auto s = station_of(r);
         auto index = s->library().index();
         json::array list;
@@ -580,7 +615,7 @@ void StationManager::register_routes(http::Router& router) {
         o["entries"] = std::move(list);
         return Response::json(o);
     });
-    router.add("POST", base + "/queue", Access::admin, [this](Request& r) {
+    router.add("POST", base + "/queue", Access::user, [this](Request& r) {
         auto s = station_of(r);
         auto body = r.json_body();
         auto path = http::get_string(body, "path");
@@ -590,26 +625,26 @@ void StationManager::register_routes(http::Router& router) {
         o["id"] = id;
         return Response::json(o);
     });
-    router.add("DELETE", base + "/queue/{index}", Access::admin, [this](Request& r) {
+    router.add("DELETE", base + "/queue/{index}", Access::user, [this](Request& r) {
         if (!station_of(r)->dequeue(parse_id(r.param("index")))) {
             throw HttpError(404, "no queue entry at " + r.param("index"));
         }
         return Response::no_content();
     });
-    router.add("POST", base + "/queue/move", Access::admin, [this](Request& r) {
+    router.add("POST", base + "/queue/move", Access::user, [this](Request& r) {
         auto body = r.json_body();
         if (!station_of(r)->move_up_next(get_index(body, "from"), get_index(body, "to"))) {
             throw HttpError(400, "position out of range");
         }
         return ok_json();
     });
-    router.add("POST", base + "/queue/clear", Access::admin, [this](Request& r) {
+    router.add("POST", base + "/queue/clear", Access::user, [this](Request& r) {
         station_of(r)->clear_up_next();
         return ok_json();
     });
 
     // ---- stored playlists ------------------------------------------------------------------
-    router.add("GET", base + "/playlists", Access::admin, [this](Request& r) {
+    router.add("GET", base + "/playlists", Access::user, [this](Request& r) {
         json::array list;
         for (const auto& p : station_of(r)->stored_playlists()) {
             json::object o;
@@ -622,7 +657,7 @@ void StationManager::register_routes(http::Router& router) {
         o["playlists"] = std::move(list);
         return Response::json(o);
     });
-    router.add("GET", base + "/playlists/{playlist}", Access::admin, [this](Request& r) {
+    router.add("GET", base + "/playlists/{playlist}", Access::user, [this](Request& r) {
         auto paths = station_of(r)->stored_playlist(r.param("playlist"));
         if (!paths) {
             throw HttpError(404, "no stored playlist named '" + r.param("playlist") + "'");
@@ -636,7 +671,7 @@ void StationManager::register_routes(http::Router& router) {
         o["paths"] = std::move(list);
         return Response::json(o);
     });
-    router.add("PUT", base + "/playlists/{playlist}", Access::admin, [this](Request& r) {
+    router.add("PUT", base + "/playlists/{playlist}", Access::user, [this](Request& r) {
         auto s = station_of(r);
         try {
             s->save_playlist(r.param("playlist"));
@@ -647,13 +682,13 @@ void StationManager::register_routes(http::Router& router) {
         }
         return ok_json();
     });
-    router.add("POST", base + "/playlists/{playlist}/load", Access::admin, [this](Request& r) {
+    router.add("POST", base + "/playlists/{playlist}/load", Access::user, [this](Request& r) {
         if (!station_of(r)->load_playlist(r.param("playlist"))) {
             throw HttpError(404, "no stored playlist named '" + r.param("playlist") + "'");
         }
         return ok_json();
     });
-    router.add("DELETE", base + "/playlists/{playlist}", Access::admin, [this](Request& r) {
+    router.add("DELETE", base + "/playlists/{playlist}", Access::user, [this](Request& r) {
         if (!station_of(r)->remove_playlist(r.param("playlist"))) {
             throw HttpError(404, "no stored playlist named '" + r.param("playlist") + "'");
         }
@@ -661,7 +696,7 @@ void StationManager::register_routes(http::Router& router) {
     });
 
     // ---- library ---------------------------------------------------------------------------
-    router.add("GET", base + "/library", Access::admin, [this](Request& r) {
+    router.add("GET", base + "/library", Access::user, [this](Request& r) {
         auto s = station_of(r);
         auto dir = r.query.get("path").value_or("");
         while (!dir.empty() && dir.back() == '/') {
@@ -686,7 +721,7 @@ void StationManager::register_routes(http::Router& router) {
         o["tracks"] = std::move(tracks);
         return Response::json(o);
     });
-    router.add("GET", base + "/library/search", Access::admin, [this](Request& r) {
+    router.add("GET", base + "/library/search", Access::user, [this](Request& r) {
         auto s = station_of(r);
         auto q = r.query.get("q").value_or("");
         std::size_t limit = 100;
@@ -702,7 +737,7 @@ void StationManager::register_routes(http::Router& router) {
         o["tracks"] = std::move(tracks);
         return Response::json(o);
     });
-    router.add("GET", base + "/library/status", Access::admin, [this](Request& r) {
+    router.add("GET", base + "/library/status", Access::user, [this](Request& r) {
         auto s = station_of(r);
         auto o = progress_json(s->library().progress());
         auto index = s->library().index();
@@ -712,7 +747,7 @@ void StationManager::register_routes(http::Router& router) {
         o["total_duration"] = index->total_duration();
         return Response::json(o);
     });
-    router.add("POST", base + "/library/scan", Access::admin, [this](Request& r) {
+    router.add("POST", base + "/library/scan", Access::user, [this](Request& r) {
         json::object o;
         o["scan_id"] = station_of(r)->library().rescan();
         return Response::json(o, 202);

@@ -27,6 +27,7 @@
 #include "storage/DefinitionStore.hpp"
 #include "storage/HistoryStore.hpp"
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 #include <filesystem>
@@ -82,6 +83,9 @@ public:
 
     // Now-playing members for the mount's JSON document, when a station feeds it.
     [[nodiscard]] std::optional<boost::json::object> now_playing(std::string_view mount) const;
+    // Every station's now-playing document (as GET /api/autodj/NAME/player), with its "mount":
+    // the dashboard's live feed.
+    [[nodiscard]] boost::json::array now_playing_documents() const;
 
     // For tests and the MPD bridge.
     [[nodiscard]] std::shared_ptr<Station> find(std::string_view name) const;

@@ -106,12 +106,12 @@ struct SecurityConfig {
     // `login_window_s` ban it for `lockout_minutes` (0 failures = no lockout).
     std::uint32_t login_failures = 5;
     std::uint32_t login_window_s = 600;
-    std::uint32_t lockout_minutes = 15;
+    double lockout_minutes = 15; // fractions allowed (0.5 = 30 s)
     // 404-scan lockout: `scan_404s` distinct unknown paths within `scan_window_s` ban the
     // address for `scan_lockout_minutes` (0 = off).
     std::uint32_t scan_404s = 25;
     std::uint32_t scan_window_s = 600;
-    std::uint32_t scan_lockout_minutes = 15;
+    double scan_lockout_minutes = 15;
     // Addresses (IPs or CIDRs) refused at connect, and addresses never banned or locked out.
     // More can be added at run time (admin API); these from the file always apply.
     std::vector<std::string> banned;
@@ -156,26 +156,26 @@ struct MpdConfig {
 };
 
 struct AutoDjConfig {
-    std::string name;      // unique, [A-Za-z0-9_.-], 1..64 bytes
-    std::string mount;     // the mount it feeds ("/autodj"); a mount name
-    std::string music_dir; // library folder; relative = against the data directory
-    bool enabled = true;   // started with the server
-    std::string format = "mp3"; // mp3 | opus | vorbis | aac
-    std::uint32_t bitrate = 128; // kbps
+    std::string name;              // unique, [A-Za-z0-9_.-], 1..64 bytes
+    std::string mount;             // the mount it feeds ("/autodj"); a mount name
+    std::string music_dir;         // library folder; relative = against the data directory
+    bool enabled = true;           // started with the server
+    std::string format = "mp3";    // mp3 | opus | vorbis | aac
+    std::uint32_t bitrate = 128;   // kbps
     std::uint32_t sample_rate = 0; // 0 = 44100 (opus: always 48000)
     std::uint32_t channels = 2;    // 1 or 2
     bool shuffle = false;          // initial modes (the running state is kept in the database)
     bool loop = true;
-    double crossfade = 0;          // seconds, 0..30; 0 = gapless
-    bool normalize = true;         // loudness normalisation (ReplayGain tags or EBU R128)
-    double target_lufs = -16;      // -40..-5
-    std::uint32_t volume = 100;    // percent, 0..100
-    std::string playlist;          // M3U/PLS loaded at first start; "" = the whole library
-    bool analyse_loudness = true;  // measure tracks without ReplayGain tags in the background
-    HookConfig next_track;         // prints the next file to play
-    HookConfig on_play;            // run at every track start
+    double crossfade = 0;         // seconds, 0..30; 0 = gapless
+    bool normalize = true;        // loudness normalisation (ReplayGain tags or EBU R128)
+    double target_lufs = -16;     // -40..-5
+    std::uint32_t volume = 100;   // percent, 0..100
+    std::string playlist;         // M3U/PLS loaded at first start; "" = the whole library
+    bool analyse_loudness = true; // measure tracks without ReplayGain tags in the background
+    HookConfig next_track;        // prints the next file to play
+    HookConfig on_play;           // run at every track start
     MpdConfig mpd;
-    std::string stream_name;       // icy-name; "" = the station name
+    std::string stream_name; // icy-name; "" = the station name
     std::string description;
     std::string genre;
     std::string url;
@@ -184,9 +184,9 @@ struct AutoDjConfig {
 };
 
 struct TranscoderConfig {
-    std::string name;   // unique, like AutoDJ names
-    std::string input;  // the mount to read
-    std::string output; // the mount to feed; with a ladder, the base name ("" = input)
+    std::string name;            // unique, like AutoDJ names
+    std::string input;           // the mount to read
+    std::string output;          // the mount to feed; with a ladder, the base name ("" = input)
     std::string format = "mp3";  // mp3 | opus | vorbis | aac
     std::uint32_t bitrate = 128; // kbps (ignored when ladder is set)
     // Several outputs from one decoder: one per bitrate, named "<output>-<bitrate>"
@@ -195,7 +195,7 @@ struct TranscoderConfig {
     std::uint32_t sample_rate = 0; // 0 = 44100 (opus: always 48000)
     std::uint32_t channels = 2;
     bool enabled = true;
-    std::string stream_name;       // "" = the input's name
+    std::string stream_name; // "" = the input's name
     bool operator==(const TranscoderConfig&) const = default;
     // The mounts this transcoder feeds.
     [[nodiscard]] std::vector<std::string> output_mounts() const;

@@ -6,6 +6,8 @@
 #include "security/IpNetwork.hpp"
 #include "security/PasswordHash.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <arpa/inet.h>
 #include <array>
@@ -55,6 +57,14 @@ void check_range(const std::string& path, std::uint64_t value, std::uint64_t min
                  std::uint64_t max) {
     check_at_least(path, value, min);
     check_at_most(path, value, max);
+}
+
+// A duration in minutes, fractions allowed: 0 (off) or 1 second to a year.
+void check_minutes(const std::string& path, double minutes) {
+    if (!(minutes == 0 || (minutes >= 1.0 / 60 && minutes <= 525600))) {
+        fail(path, "must be 0 or from 0.0167 (one second) to 525600 minutes (got " +
+                       fmt::format("{}", minutes) + ")");
+    }
 }
 
 void check(const std::string& path, const std::string& problem) {
@@ -321,8 +331,8 @@ std::string check_object_name(std::string_view name) {
         return "must be 1 to 64 characters (got " + detail::quoted(name) + ")";
     }
     for (char c : name) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                        c == '-' || c == '_' || c == '.';
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
         if (!ok) {
             return "may only contain letters, digits, '-', '_' and '.' (got " +
                    detail::quoted(name) + ")";
@@ -331,8 +341,8 @@ std::string check_object_name(std::string_view name) {
     return {};
 }
 
-constexpr std::array<std::uint32_t, 18> mp3_bitrates{8,   16,  24,  32,  40,  48,  56,  64,  80,
-                                                     96,  112, 128, 144, 160, 192, 224, 256, 320};
+constexpr std::array<std::uint32_t, 18> mp3_bitrates{8,  16,  24,  32,  40,  48,  56,  64,  80,
+                                                     96, 112, 128, 144, 160, 192, 224, 256, 320};
 constexpr std::array<std::uint32_t, 9> sample_rates{8000,  11025, 12000, 16000, 22050,
                                                     24000, 32000, 44100, 48000};
 
@@ -440,8 +450,8 @@ void validate_autodjs(const Config& cfg) {
             }
             for (const auto& l : cfg.listen) {
                 if (l.port == a.mpd.port) {
-                    fail(path + ".mpd.port", "port " + std::to_string(a.mpd.port) +
-                                                 " is the HTTP listen port");
+                    fail(path + ".mpd.port",
+                         "port " + std::to_string(a.mpd.port) + " is the HTTP listen port");
                 }
             }
         }
@@ -460,8 +470,8 @@ void validate_autodjs(const Config& cfg) {
                 fail(path + ".output", "mount " + detail::quoted(out) + " is fed by an AutoDJ");
             }
             if (auto [it, ok] = outputs.emplace(out, path); !ok) {
-                fail(path + ".output", "mount " + detail::quoted(out) + " is already fed by " +
-                                           it->second);
+                fail(path + ".output",
+                     "mount " + detail::quoted(out) + " is already fed by " + it->second);
             }
         }
     }
@@ -518,8 +528,8 @@ void validate_transcoder(const TranscoderConfig& t, const std::string& path) {
     if (t.ladder.empty()) {
         check(p + "bitrate", check_bitrate(t.format, t.bitrate));
         if (t.output.empty() || t.output == t.input) {
-            fail(p + "output", "must name a mount other than the input " +
-                                   detail::quoted(t.input) + " (or use a ladder)");
+            fail(p + "output", "must name a mount other than the input " + detail::quoted(t.input) +
+                                   " (or use a ladder)");
         }
     } else {
         if (t.ladder.size() > 8) {
@@ -562,10 +572,10 @@ void validate(const Config& cfg) {
     const SecurityConfig& sec = cfg.security;
     check_at_most("security.login_failures", sec.login_failures, 1000);
     check_range("security.login_window_s", sec.login_window_s, 1, 86400);
-    check_at_most("security.lockout_minutes", sec.lockout_minutes, 525600);
+    check_minutes("security.lockout_minutes", sec.lockout_minutes);
     check_at_most("security.scan_404s", sec.scan_404s, 1000);
     check_range("security.scan_window_s", sec.scan_window_s, 1, 86400);
-    check_at_most("security.scan_lockout_minutes", sec.scan_lockout_minutes, 525600);
+    check_minutes("security.scan_lockout_minutes", sec.scan_lockout_minutes);
     check_networks("security.banned", sec.banned);
     check_networks("security.allowed", sec.allowed);
     if (sec.allow_only && sec.allowed.empty()) {

@@ -1,11 +1,12 @@
 #include "server/AccessControl.hpp"
 
-#include <algorithm>
+#include "protocol/http/Forwarded.hpp"
+#include "util/Log.hpp"
 
 #include <fmt/format.h>
 
-#include "protocol/http/Forwarded.hpp"
-#include "util/Log.hpp"
+#include <algorithm>
+#include <cmath>
 
 namespace tinyice::server {
 
@@ -32,7 +33,7 @@ security::IpNetwork lockout_network(const security::IpAddress& a) {
     return a.is_v4() ? security::IpNetwork{a, 128} : security::IpNetwork{a.masked(64), 64};
 }
 
-}  // namespace
+} // namespace
 
 AccessControl::AccessControl(const config::Config& cfg, storage::IpRuleStore* store)
     : config_(cfg), store_(store) {
@@ -41,8 +42,8 @@ AccessControl::AccessControl(const config::Config& cfg, storage::IpRuleStore* st
             trusted_.add(*n);
         }
     }
-    for (const auto& [list, kind] : {std::pair{&cfg.security.banned, "ban"},
-                                     std::pair{&cfg.security.allowed, "allow"}}) {
+    for (const auto& [list, kind] :
+         {std::pair{&cfg.security.banned, "ban"}, std::pair{&cfg.security.allowed, "allow"}}) {
         for (const auto& text : *list) {
             if (auto n = security::IpNetwork::parse(text)) {
                 Rule r;
@@ -66,7 +67,7 @@ AccessControl::AccessControl(const config::Config& cfg, storage::IpRuleStore* st
     }
     {
         std::lock_guard lock(mutex_);
-        rebuild();  // the config rules, even if the database cannot be read
+        rebuild(); // the config rules, even if the database cannot be read
     }
     reload();
 }
@@ -162,18 +163,21 @@ std::string AccessControl::client_address(const std::string& peer,
 }
 
 bool AccessControl::lock_out(const security::IpAddress& who, std::string_view source,
-                             std::uint32_t minutes, const std::string& why) {
+                             double minutes, const std::string& why) {
     const auto network = lockout_network(who);
-    const auto expires = unix_ms() + std::int64_t{minutes} * 60000;
+    const auto expires = unix_ms() + static_cast<std::int64_t>(std::llround(minutes * 60000));
     try {
         add_rule("ban", network.to_string(), why, expires, "", std::string(source));
     } catch (const std::exception& e) {
-        util::logger("security")->error("cannot record the lockout of {}: {}",
-                                        network.to_string(), e.what());
+        util::logger("security")
+            ->error("cannot record the lockout of {}: {}", network.to_string(), e.what());
         return false;
     }
-    util::logger("security")->warn("{} locked out for {} minutes: {}", network.to_string(),
-                                   minutes, why);
+    util::logger("security")
+        ->warn("{} locked out for {} minutes: {}", network.to_string(), minutes, why);
+    if (on_lockout) {
+        on_lockout(network.to_string(), source, why);
+    }
     return true;
 }
 
@@ -199,9 +203,9 @@ bool AccessControl::login_failed(const std::string& client, std::string_view use
         return false;
     }
     counters_.login_lockouts.fetch_add(1, std::memory_order_relaxed);
-    return lock_out(*who, "login_lockout", config_.security.lockout_minutes,
-                    fmt::format("{} failed logins (last as '{}')",
-                                config_.security.login_failures, user));
+    return lock_out(
+        *who, "login_lockout", config_.security.lockout_minutes,
+        fmt::format("{} failed logins (last as '{}')", config_.security.login_failures, user));
 }
 
 void AccessControl::login_succeeded(const std::string& client) {
@@ -220,8 +224,8 @@ bool AccessControl::unknown_path(const std::string& client, std::string_view pat
     }
     counters_.scan_lockouts.fetch_add(1, std::memory_order_relaxed);
     return lock_out(*who, "scan_lockout", config_.security.scan_lockout_minutes,
-                    fmt::format("{} different unknown paths (last {})",
-                                config_.security.scan_404s, path.substr(0, 200)));
+                    fmt::format("{} different unknown paths (last {})", config_.security.scan_404s,
+                                path.substr(0, 200)));
 }
 
 std::vector<AccessControl::Rule> AccessControl::rules() const {
@@ -309,4 +313,4 @@ std::size_t AccessControl::active_bans() const {
     return snapshot()->bans.size();
 }
 
-}  // namespace tinyice::server
+} // namespace tinyice::server

@@ -10,6 +10,11 @@
 // database (add_rule, remove_rule, reload, the lockout paths) may block briefly on SQLite;
 // login_failed/unknown_path queue the ban without waiting when called on an event loop.
 
+#include "config/Config.hpp"
+#include "security/IpNetwork.hpp"
+#include "security/Lockouts.hpp"
+#include "storage/IpRuleStore.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -20,11 +25,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "config/Config.hpp"
-#include "security/IpNetwork.hpp"
-#include "security/Lockouts.hpp"
-#include "storage/IpRuleStore.hpp"
 
 namespace tinyice::server {
 
@@ -62,13 +62,13 @@ public:
 
     // ---- rules (admin API) -----------------------------------------------------------------
     struct Rule {
-        std::int64_t id = 0;  // 0 = from the config file
-        std::string kind;     // "ban" | "allow"
-        std::string network;  // canonical
+        std::int64_t id = 0; // 0 = from the config file
+        std::string kind;    // "ban" | "allow"
+        std::string network; // canonical
         std::string reason;
-        std::string source;   // "config" | "manual" | "login_lockout" | "scan_lockout"
+        std::string source; // "config" | "manual" | "login_lockout" | "scan_lockout"
         std::int64_t created_at = 0;
-        std::int64_t expires_at = 0;  // unix ms, 0 = permanent
+        std::int64_t expires_at = 0; // unix ms, 0 = permanent
         std::string created_by;
     };
     // Active rules (expired ones are left out), config-file rules first.
@@ -93,35 +93,39 @@ public:
     // Called after a ban (rule or lockout) so the server can drop open connections from the
     // banned network. Set before start().
     std::function<void(const security::IpNetwork&)> on_ban;
+    // Called after an automatic lockout (source "login_lockout" or "scan_lockout") with the
+    // locked network and why: the audit log records it.
+    std::function<void(const std::string& network, std::string_view source, const std::string& why)>
+        on_lockout;
 
 private:
     struct Snapshot {
         security::IpSet bans;
         security::IpSet allows;
-        std::int64_t next_expiry = 0;  // unix ms of the earliest expiring rule; 0 = none
+        std::int64_t next_expiry = 0; // unix ms of the earliest expiring rule; 0 = none
     };
 
-    void rebuild();  // mutex_ held
+    void rebuild(); // mutex_ held
     std::shared_ptr<const Snapshot> snapshot() const;
-    bool lock_out(const security::IpAddress& who, std::string_view source,
-                  std::uint32_t minutes, const std::string& why);
+    bool lock_out(const security::IpAddress& who, std::string_view source, double minutes,
+                  const std::string& why);
 
     const config::Config& config_;
     storage::IpRuleStore* store_;
     security::IpSet trusted_;
     std::vector<Rule> config_rules_;
 
-    mutable std::mutex mutex_;  // guards db_rules_, memory_rules_, rebuilding the snapshot
+    mutable std::mutex mutex_; // guards db_rules_, memory_rules_, rebuilding the snapshot
     std::vector<Rule> db_rules_;
-    std::vector<Rule> memory_rules_;  // lockouts when there is no database
+    std::vector<Rule> memory_rules_; // lockouts when there is no database
     std::int64_t next_memory_id_ = -1;
     std::atomic<std::shared_ptr<const Snapshot>> snapshot_;
 
     std::unique_ptr<security::FailureCounter> logins_;
     std::unique_ptr<security::DistinctCounter> scans_;
     mutable std::mutex watch_mutex_;
-    std::vector<std::string> recent_failures_;  // addresses with recent failures (watchlist)
+    std::vector<std::string> recent_failures_; // addresses with recent failures (watchlist)
     Counters counters_;
 };
 
-}  // namespace tinyice::server
+} // namespace tinyice::server
