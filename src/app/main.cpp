@@ -5,6 +5,7 @@
 #include "app/MpdServers.hpp"
 #include "app/ServerBridges.hpp"
 #include "app/StatsBridges.hpp"
+#include "autodj/LevelMeters.hpp"
 #include "autodj/StationManager.hpp"
 #include "autodj/TranscoderManager.hpp"
 #include "codec/FileDecoder.hpp"
@@ -294,6 +295,7 @@ int main(int argc, char** argv) {
     std::unique_ptr<autodj::StationManager> stations;
     std::unique_ptr<app::StationNowPlaying> now_playing;
     std::unique_ptr<app::ServerMountAccess> transcoder_mounts;
+    std::unique_ptr<autodj::LevelMeters> level_meters;
     std::unique_ptr<autodj::TranscoderManager> transcoders;
     std::unique_ptr<app::Maintenance> maintenance;
     try {
@@ -338,6 +340,7 @@ int main(int argc, char** argv) {
             mpd_servers.get());
         stations->register_routes(srv->router());
         transcoder_mounts = std::make_unique<app::ServerMountAccess>(*srv, "transcoder");
+        level_meters = std::make_unique<autodj::LevelMeters>(*transcoder_mounts);
         transcoders = std::make_unique<autodj::TranscoderManager>(
             autodj::TranscoderManager::Dependencies{*transcoder_mounts, *definitions});
         transcoders->register_routes(srv->router());
@@ -358,7 +361,15 @@ int main(int argc, char** argv) {
         // stations' now playing. Both outlive the server's workers (destroyed after it).
         srv->set_live_sources(
             [sampler = stats_sampler.get()] { return sampler->latest(); },
-            [manager = stations.get()] { return manager->now_playing_documents(); }, nullptr);
+            [manager = stations.get()] { return manager->now_playing_documents(); },
+            [meters = level_meters.get()](
+                const std::string& mount) -> std::optional<server::Server::Level> {
+                auto level = meters->level(mount);
+                if (!level) {
+                    return std::nullopt;
+                }
+                return server::Server::Level{level->peak_db, level->rms_db};
+            });
         now_playing = std::make_unique<app::StationNowPlaying>(*stations);
         srv->set_now_playing_provider(now_playing.get());
         // The web interface, once every API route is registered (pages call them).
@@ -374,6 +385,8 @@ int main(int argc, char** argv) {
         maintenance = std::make_unique<app::Maintenance>();
         add_maintenance(*maintenance, cfg, *history, *audit, *listener_stats, *accounts, *access,
                         *srv);
+        maintenance->add("level meters", std::chrono::seconds(5),
+                         [meters = level_meters.get()] { meters->expire(); });
         maintenance->start();
     } catch (const std::exception& e) {
         log->critical("cannot start: {}", e.what());
@@ -395,6 +408,7 @@ int main(int argc, char** argv) {
     srv->stop();
     srv->wait();
     srv.reset();
+    level_meters.reset();
     mount_definitions.reset();
     stats_sampler.reset();
     settings.reset();

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
 
 namespace tinyice::autodj {
@@ -196,6 +197,12 @@ private:
     std::shared_ptr<spdlog::logger> log_;
     std::optional<std::uint64_t> outputs_version_;
     std::vector<std::unique_ptr<Output>> outputs_;
+    bool metering_ = false; // a copy of the hub's flag, taken with the outputs
+    // Level measurement: the peak and the sum of squares of the samples since the last level.
+    float level_peak_ = 0;
+    double level_squares_ = 0;
+    std::size_t level_samples_ = 0;
+    void measure();
 
     // The input being decoded (null: none).
     std::shared_ptr<core::Mount> mount_;
@@ -262,6 +269,7 @@ void Transcoder::Engine::take_outputs() {
     std::vector<TranscoderOutput> wanted;
     {
         std::lock_guard lock(hub_.mutex_);
+        metering_ = hub_.metering_;
         if (outputs_version_ == hub_.outputs_version_) {
             return;
         }
@@ -295,7 +303,7 @@ void Transcoder::Engine::apply_outputs(std::vector<TranscoderOutput> wanted) {
         }
     }
     outputs_ = std::move(next);
-    if (outputs_.empty() && mount_) {
+    if (outputs_.empty() && !metering_ && mount_) {
         detach("no outputs left");
     }
 }
@@ -303,7 +311,10 @@ void Transcoder::Engine::apply_outputs(std::vector<TranscoderOutput> wanted) {
 // One round: follow the input's source, then read what it wrote. True when more input is
 // waiting (the caller loops without sleeping).
 bool Transcoder::Engine::step() {
-    if (outputs_.empty()) {
+    if (outputs_.empty() && !metering_) {
+        if (mount_) {
+            detach("no outputs left");
+        }
         return false;
     }
     auto mount = hub_.mounts_.find_mount(hub_.input_);
@@ -353,7 +364,7 @@ bool Transcoder::Engine::attach(const std::shared_ptr<core::Mount>& mount) {
     if (Clock::now() < attach_retry_at_) {
         return false;
     }
-    pcm_format_ = {output_rate(outputs_.front()->def), hub_channels};
+    pcm_format_ = {outputs_.empty() ? 44100 : output_rate(outputs_.front()->def), hub_channels};
     try {
         decoder_ = codec::StreamDecoder::create(format, pcm_format_);
     } catch (const std::exception& e) {
@@ -577,6 +588,9 @@ void Transcoder::Engine::decode(std::span<const std::uint8_t> bytes) {
         return;
     }
     frames_decoded_ += pcm_.size() / hub_channels;
+    if (metering_) {
+        measure();
+    }
     for (auto& o : outputs_) {
         if (!o->session) {
             continue;
@@ -589,6 +603,30 @@ void Transcoder::Engine::decode(std::span<const std::uint8_t> bytes) {
             fail_output(*o, fmt::format("encoding failed: {}", e.what()));
         }
     }
+}
+
+void Transcoder::Engine::measure() {
+    for (float v : pcm_) {
+        const float a = std::fabs(v);
+        level_peak_ = std::max(level_peak_, a);
+        level_squares_ += static_cast<double>(v) * v;
+    }
+    level_samples_ += pcm_.size();
+    // One level per ~100 ms of audio.
+    const auto window = static_cast<std::size_t>(pcm_format_.sample_rate / 10) * hub_channels;
+    if (level_samples_ < window) {
+        return;
+    }
+    auto db = [](double amplitude) {
+        return amplitude <= 0.0000316 ? -90.0 : std::max(-90.0, 20.0 * std::log10(amplitude));
+    };
+    AudioLevel level{db(level_peak_), db(std::sqrt(level_squares_ / level_samples_))};
+    level_peak_ = 0;
+    level_squares_ = 0;
+    level_samples_ = 0;
+    std::lock_guard lock(hub_.mutex_);
+    hub_.level_ = level;
+    hub_.level_at_ = std::chrono::steady_clock::now();
 }
 
 void Transcoder::Engine::write(Output& o) {
@@ -723,6 +761,28 @@ void Transcoder::run() {
         util::logger("transcoder")
             ->critical("{}: the transcoder thread stopped: {}", input_, e.what());
     }
+}
+
+void Transcoder::set_metering(bool on) {
+    {
+        std::lock_guard lock(mutex_);
+        if (metering_ == on) {
+            return;
+        }
+        metering_ = on;
+        ++outputs_version_; // the engine picks the flag up with the outputs
+        wake_ = true;
+    }
+    wake_cv_.notify_all();
+}
+
+std::optional<AudioLevel> Transcoder::level() const {
+    std::lock_guard lock(mutex_);
+    if (!metering_ || level_at_ == std::chrono::steady_clock::time_point{} ||
+        std::chrono::steady_clock::now() - level_at_ > std::chrono::seconds(1)) {
+        return std::nullopt;
+    }
+    return level_;
 }
 
 } // namespace tinyice::autodj

@@ -37,6 +37,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -87,6 +88,12 @@ struct TranscoderStatus {
     std::vector<TranscoderOutputStatus> outputs;
 };
 
+// The audio level of a short stretch of decoded audio (VU meters), in dBFS.
+struct AudioLevel {
+    double peak_db = -90;
+    double rms_db = -90;
+};
+
 class Transcoder {
 public:
     struct Timing {
@@ -117,6 +124,13 @@ public:
     [[nodiscard]] bool running() const;
 
     [[nodiscard]] TranscoderStatus status() const;
+
+    // Metering: with it on, the hub decodes its input even with no outputs and measures the
+    // level of every ~100 ms of audio (the dashboard's VU meters). Off by default.
+    void set_metering(bool on);
+    // The level of the latest ~100 ms decoded; nullopt when metering is off or nothing was
+    // decoded in the last second (no source, or an undecodable one).
+    [[nodiscard]] std::optional<AudioLevel> level() const;
     // Waits until `pred(status())` holds (re-checked each time the hub thread publishes its
     // status, i.e. after every poll or piece of work) or the timeout passes; returns whether
     // it held. For tests and tools; never called by the server's threads.
@@ -141,6 +155,9 @@ private:
     bool thread_running_ = false;
     std::vector<TranscoderOutput> outputs_;
     std::uint64_t outputs_version_ = 0;
+    bool metering_ = false;
+    AudioLevel level_;
+    std::chrono::steady_clock::time_point level_at_{};
     TranscoderStatus status_;
     std::thread thread_;
 };

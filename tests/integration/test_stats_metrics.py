@@ -4,6 +4,7 @@ failures are counted, live bandwidth while streaming, per-minute listener points
 user agents, and who may read or change what."""
 
 import sys
+import json
 import time
 
 from harness import ADMIN_PASSWORD, StreamReader, TinyIce, run_tests, wait_until
@@ -236,6 +237,57 @@ def test_settings_roles_validation_and_persistence():
                                                  "accent": "#1e90ff"}, doc
 
 
+def read_events(srv, path, count, cookie=None, auth=None, timeout=20):
+    """The first `count` (event, data) pairs of a server-sent event feed."""
+    import base64, socket as _socket
+    hdrs = f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{srv.port}\r\n"
+    if auth:
+        token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+        hdrs += f"Authorization: Basic {token}\r\n"
+    events, buf = [], b""
+    deadline = time.monotonic() + timeout
+    with _socket.create_connection(("127.0.0.1", srv.port), timeout=timeout) as s:
+        s.sendall((hdrs + "\r\n").encode())
+        while len(events) < count and time.monotonic() < deadline:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            buf += chunk
+            while b"\n\n" in buf:
+                block, buf = buf.split(b"\n\n", 1)
+                lines = block.decode().split("\n")
+                name = next((l[7:] for l in lines if l.startswith("event: ")), None)
+                data = next((l[6:] for l in lines if l.startswith("data: ")), None)
+                if name and data:
+                    events.append((name, json.loads(data)))
+    return events
+
+
+def test_admin_live_feed_has_totals_stations_and_levels():
+    with TinyIce() as srv:
+        srv.ffmpeg_source("/live", "mp3")
+        srv.wait_for_source("/live")
+        # The first documents may predate the meter's first measurement: watch a few seconds.
+        def live_level():
+            for name, doc in read_events(srv, "/admin/events", 4, auth=("admin", ADMIN_PASSWORD)):
+                assert name == "stats"
+                assert "server" in doc and "stations" in doc, doc
+                mounts = {m["mount"]: m for m in doc.get("mounts", [])}
+                level = mounts.get("/live", {}).get("level")
+                if level:
+                    return level
+            return None
+        level = wait_until(live_level, timeout=30, what="a VU level for /live")
+        # lavfi's sine is at 1/8 of full scale (about -18 dBFS before MP3), its RMS 3 dB under its peak.
+        assert -30 < level["peak_db"] <= 0.5, level
+        assert 2 < level["peak_db"] - level["rms_db"] < 4, level
+        assert level["rms_db"] < level["peak_db"], level
+        # The feed needs a login; the public feed has no levels.
+        assert srv.request("GET", "/admin/events")[0] == 401
+        name, doc = read_events(srv, "/events", 1)[0]
+        assert name == "mounts" and all("level" not in m for m in doc["mounts"]), doc
+
+
 if __name__ == "__main__":
     run_tests([
         test_metrics_parse_and_counters_move,
@@ -243,4 +295,5 @@ if __name__ == "__main__":
         test_live_bandwidth_and_listener_history,
         test_djs_see_only_their_mounts,
         test_settings_roles_validation_and_persistence,
+        test_admin_live_feed_has_totals_stations_and_levels,
     ])
