@@ -522,9 +522,9 @@ json::object decorate_admin_mount(const json::object& doc) {
     m["live"] = live;
     m["state_label"] = live ? "Live" : "Idle";
     std::string origin = source ? std::string(str(*source, "origin")) : "";
-    m["origin_label"] = !live                    ? ""
-                        : origin == "autodj"     ? "AutoDJ"
-                        : origin == "transcoder" ? "Transcoder"
+    m["origin_label"] = !live                                ? ""
+                        : origin == "autodj"                 ? "AutoDJ"
+                        : origin == "transcoder"             ? "Transcoder"
                         : origin.empty() || origin == "live" ? "Encoder"
                                                              : capitalised(origin);
     m["format"] = source ? web_format::stream_format(str(*source, "content_type"), "",
@@ -535,8 +535,9 @@ json::object decorate_admin_mount(const json::object& doc) {
     m["listener_peak"] = static_cast<std::int64_t>(num(doc, "listener_peak").value_or(0));
     auto max = num(s, "max_listeners");
     m["max_label"] = max ? fmt::format("max {}", static_cast<std::int64_t>(*max)) : "unlimited";
-    m["buffer_label"] = fmt::format("burst {} · queue {}", bytes_label(num(s, "burst_size").value_or(0)),
-                                    bytes_label(num(s, "queue_size").value_or(0)));
+    m["buffer_label"] =
+        fmt::format("burst {} · queue {}", bytes_label(num(s, "burst_size").value_or(0)),
+                    bytes_label(num(s, "queue_size").value_or(0)));
     m["fallback"] = str(s, "fallback");
     m["fallback_override"] = flag(s, "fallback_override");
     m["hidden"] = flag(s, "hidden");
@@ -603,9 +604,8 @@ json::object decorate_listener(const json::object& l) {
     std::string mount(str(l, "mount"));
     std::string home(str(l, "home"));
     // After a fallback the listener asked for one mount and is fed by another.
-    v["via"] = !home.empty() && home != mount
-                   ? fmt::format("asked for {}, fed by {}", home, mount)
-                   : std::string();
+    v["via"] = !home.empty() && home != mount ? fmt::format("asked for {}, fed by {}", home, mount)
+                                              : std::string();
     return v;
 }
 
@@ -633,11 +633,11 @@ json::object listeners_data(PageContext& ctx) {
             if (live && first_live.empty()) {
                 first_live = name;
             }
-            options.push_back(json::object{{"name", name},
-                                           {"live", live},
-                                           {"listeners", listeners},
-                                           {"label", fmt::format("{} ({}{})", name, listeners,
-                                                                 live ? "" : ", idle")}});
+            options.push_back(json::object{
+                {"name", name},
+                {"live", live},
+                {"listeners", listeners},
+                {"label", fmt::format("{} ({}{})", name, listeners, live ? "" : ", idle")}});
             option_docs.push_back(
                 json::object{{"name", name}, {"live", live}, {"listeners", listeners}});
         }
@@ -679,6 +679,312 @@ json::object listeners_data(PageContext& ctx) {
 }
 
 constexpr std::array<std::string_view, 1> listeners_templates{"listeners_row"};
+
+// "2026-12-02 05:01 UTC" from unix milliseconds; `none` for 0 or a missing value. Mirrors
+// dateLabel in assets/admin-forms.js.
+std::string date_label(std::optional<double> ms, std::string_view none = "—") {
+    if (!ms || *ms <= 0) {
+        return std::string(none);
+    }
+    std::time_t secs = static_cast<std::time_t>(*ms / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    return fmt::format("{:%Y-%m-%d %H:%M} UTC", tm);
+}
+
+std::string joined(const json::array* a) {
+    std::string out;
+    if (a != nullptr) {
+        for (const auto& v : *a) {
+            if (v.is_string()) {
+                out += (out.empty() ? "" : ", ") + std::string(v.get_string());
+            }
+        }
+    }
+    return out;
+}
+
+json::array list_of(const std::optional<json::value>& doc, std::string_view key) {
+    if (const auto* o = as_object(doc); o && arr(*o, key)) {
+        return *arr(*o, key);
+    }
+    return {};
+}
+
+// ---- account
+
+// An API token of GET /api/tokens. Mirrors decorateToken in assets/pages/account.js.
+json::object decorate_token(const json::object& t) {
+    json::object v;
+    v["id"] = static_cast<std::int64_t>(num(t, "id").value_or(0));
+    v["name"] = str(t, "name");
+    v["prefix"] = str(t, "prefix");
+    v["created_label"] = date_label(num(t, "created_at"));
+    v["last_used_label"] = date_label(num(t, "last_used_at"), "never");
+    v["last_used_ip"] = str(t, "last_used_ip");
+    v["expires_label"] = date_label(num(t, "expires_at"), "never");
+    const bool expired =
+        num(t, "expires_at").value_or(0) > 0 && num(t, "expires_at").value_or(0) < now_ms();
+    v["revoked"] = flag(t, "revoked");
+    v["expired"] = expired && !flag(t, "revoked");
+    v["active"] = !flag(t, "revoked") && !expired;
+    return v;
+}
+
+json::object account_data(PageContext& ctx) {
+    json::object view;
+    json::object me;
+    auto session = ctx.get("/api/session");
+    if (const auto* o = as_object(session); o && obj(*o, "user")) {
+        me = *obj(*o, "user");
+    } else {
+        // Basic credentials or an API token: no session document, the principal says who.
+        const auto& p = ctx.principal();
+        me = json::object{{"username", p.user.empty() ? "admin" : p.user},
+                          {"role", http::to_string(p.role)},
+                          {"mounts", json::array{}}};
+    }
+    const bool has_session = ctx.principal().via == Principal::Via::session;
+    json::array tokens;
+    auto raw = list_of(ctx.get("/api/tokens"), "tokens");
+    for (const auto& t : raw) {
+        if (const auto* o = t.if_object()) {
+            tokens.push_back(decorate_token(*o));
+        }
+    }
+    view["me"] = json::object{{"username", str(me, "username")},
+                              {"role", str(me, "role")},
+                              {"mounts", joined(arr(me, "mounts"))},
+                              {"builtin", flag(me, "builtin")}};
+    view["has_session"] = has_session;
+    view["tokens"] = std::move(tokens);
+    view["client"] = json::object{{"tokens", std::move(raw)}};
+    return view;
+}
+
+constexpr std::array<std::string_view, 1> account_templates{"account_token"};
+
+// ---- users
+
+// A user of GET /api/users. Mirrors decorateUser in assets/pages/users.js.
+json::object decorate_user(const json::object& u) {
+    json::object v;
+    std::string role(str(u, "role"));
+    v["id"] = static_cast<std::int64_t>(num(u, "id").value_or(0));
+    v["username"] = str(u, "username");
+    v["role"] = role;
+    v["is_dj"] = role == "dj";
+    v["mounts"] = joined(arr(u, "mounts"));
+    v["disabled"] = flag(u, "disabled");
+    v["builtin"] = flag(u, "builtin");
+    v["created_label"] = date_label(num(u, "created_at"));
+    v["last_login_label"] = date_label(num(u, "last_login_at"), "never");
+    return v;
+}
+
+json::object users_data(PageContext& ctx) {
+    json::object view;
+    json::array rows;
+    auto raw = list_of(ctx.get("/api/users"), "users");
+    for (const auto& u : raw) {
+        if (const auto* o = u.if_object()) {
+            rows.push_back(decorate_user(*o));
+        }
+    }
+    json::array mounts;
+    for (const auto& m : list_of(ctx.get("/api/mounts"), "mounts")) {
+        if (const auto* o = m.if_object()) {
+            mounts.push_back(json::object{{"name", str(*o, "name")}});
+        }
+    }
+    view["users"] = std::move(rows);
+    view["mount_options"] = mounts;
+    view["client"] = json::object{{"users", std::move(raw)}};
+    return view;
+}
+
+constexpr std::array<std::string_view, 1> users_templates{"users_row"};
+
+// ---- security
+
+json::object decorate_rule(const json::object& r) {
+    json::object v;
+    const auto* id = r.if_contains("id");
+    const bool has_id = id != nullptr && id->is_number();
+    v["key"] = has_id ? fmt::format("{}", id->to_number<std::int64_t>())
+                      : "config-" + std::string(str(r, "network"));
+    v["id"] = has_id ? json::value(id->to_number<std::int64_t>()) : json::value(nullptr);
+    v["removable"] = has_id;
+    std::string kind(str(r, "kind"));
+    v["kind"] = kind;
+    v["is_ban"] = kind == "ban";
+    v["network"] = str(r, "network");
+    v["reason"] = str(r, "reason");
+    std::string source(str(r, "source"));
+    v["source_label"] = source == "login_lockout"  ? "failed logins"
+                        : source == "scan_lockout" ? "scanning"
+                        : source == "config"       ? "config file"
+                                                   : "manual";
+    v["created_label"] = date_label(num(r, "created_at"));
+    v["expires_label"] = date_label(num(r, "expires_at"), "never");
+    v["created_by"] = str(r, "created_by");
+    return v;
+}
+
+json::object decorate_audit(const json::object& e) {
+    json::object v;
+    v["id"] = static_cast<std::int64_t>(num(e, "id").value_or(0));
+    v["at_label"] = date_label(num(e, "at"));
+    v["username"] = str(e, "username");
+    v["ip"] = str(e, "ip");
+    v["category"] = str(e, "category");
+    v["action"] = str(e, "action");
+    v["target"] = str(e, "target");
+    std::string detail;
+    if (const auto* d = e.if_contains("detail")) {
+        if (d->is_string()) {
+            detail = d->get_string();
+        } else if (!(d->is_object() && d->get_object().empty()) && !d->is_null()) {
+            detail = json::serialize(*d);
+        }
+    }
+    v["detail"] = detail;
+    return v;
+}
+
+constexpr std::size_t audit_page = 50;
+
+json::object security_data(PageContext& ctx) {
+    json::object view;
+    json::object client;
+    json::array rules;
+    auto raw_rules = list_of(ctx.get("/api/security/rules"), "rules");
+    for (const auto& r : raw_rules) {
+        if (const auto* o = r.if_object()) {
+            rules.push_back(decorate_rule(*o));
+        }
+    }
+    auto lockouts_doc = ctx.get("/api/security/lockouts");
+    json::array lockouts;
+    for (const auto& r : list_of(lockouts_doc, "lockouts")) {
+        if (const auto* o = r.if_object()) {
+            lockouts.push_back(decorate_rule(*o));
+        }
+    }
+    auto watch = list_of(lockouts_doc, "watch");
+    std::string category(ctx.request().query.get("category").value_or(""));
+    constexpr std::array<std::string_view, 8> known_categories{
+        "auth", "streams", "listeners", "autodj", "transcoders", "users", "security", "settings"};
+    if (std::find(known_categories.begin(), known_categories.end(), category) ==
+        known_categories.end()) {
+        category.clear();
+    }
+    json::array audit;
+    auto raw_audit =
+        list_of(ctx.get("/api/audit", fmt::format("limit={}{}", audit_page,
+                                                  category.empty() ? "" : "&category=" + category)),
+                "entries");
+    for (const auto& e : raw_audit) {
+        if (const auto* o = e.if_object()) {
+            audit.push_back(decorate_audit(*o));
+        }
+    }
+    json::array categories;
+    for (std::string_view c : known_categories) {
+        categories.push_back(json::object{{"name", c}, {"selected", c == category}});
+    }
+    view["rules"] = std::move(rules);
+    view["lockouts"] = std::move(lockouts);
+    view["watch"] = watch;
+    view["audit"] = std::move(audit);
+    view["categories"] = std::move(categories);
+    view["audit_more"] = raw_audit.size() >= audit_page;
+    client["rules"] = std::move(raw_rules);
+    client["audit"] = std::move(raw_audit);
+    client["category"] = category;
+    client["audit_page"] = audit_page;
+    view["client"] = std::move(client);
+    return view;
+}
+
+constexpr std::array<std::string_view, 3> security_templates{"security_rule", "security_watch",
+                                                             "security_audit"};
+
+// ---- settings
+
+// "session_idle_minutes" -> "Session idle minutes"
+std::string fact_label(std::string_view key) {
+    std::string out = capitalised(key);
+    std::replace(out.begin(), out.end(), '_', ' ');
+    return out;
+}
+
+std::string fact_value(std::string_view key, const json::value& v) {
+    if (v.is_string()) {
+        return v.get_string().empty() ? "—" : std::string(v.get_string());
+    }
+    if (v.is_bool()) {
+        return v.get_bool() ? "yes" : "no";
+    }
+    if (v.is_null()) {
+        return "—";
+    }
+    if (v.is_number() && (key == "uptime")) {
+        return web_format::uptime(v.to_number<double>());
+    }
+    if (const auto* d = v.if_double()) {
+        // json::serialize writes doubles as "1.5E1".
+        return *d == std::floor(*d) && std::abs(*d) < 1e15
+                   ? fmt::format("{}", static_cast<std::int64_t>(*d))
+                   : fmt::format("{}", *d);
+    }
+    if (v.is_number() && key.ends_with("_at")) {
+        return date_label(v.to_number<double>() * (v.to_number<double>() < 1e11 ? 1000 : 1));
+    }
+    if (const auto* a = v.if_array()) {
+        std::string out;
+        for (const auto& e : *a) {
+            std::string item;
+            if (const auto* o = e.if_object(); o && o->contains("address")) {
+                std::string addr(str(*o, "address"));
+                item = addr.find(':') != std::string::npos ? "[" + addr + "]" : addr;
+                item += fmt::format(":{}", static_cast<std::int64_t>(num(*o, "port").value_or(0)));
+            } else {
+                item = e.is_string() ? std::string(e.get_string()) : json::serialize(e);
+            }
+            out += (out.empty() ? "" : ", ") + item;
+        }
+        return out.empty() ? "none" : out;
+    }
+    return json::serialize(v);
+}
+
+json::object settings_data(PageContext& ctx) {
+    json::object view;
+    json::array general;
+    json::array sections;
+    auto server = ctx.get("/api/server");
+    if (const auto* o = as_object(server)) {
+        for (const auto& kv : *o) {
+            if (const auto* sub = kv.value().if_object()) {
+                json::array facts;
+                for (const auto& f : *sub) {
+                    facts.push_back(json::object{{"label", fact_label(f.key())},
+                                                 {"value", fact_value(f.key(), f.value())}});
+                }
+                sections.push_back(json::object{{"title", fact_label(kv.key())}, {"facts", facts}});
+            } else {
+                general.push_back(json::object{{"label", fact_label(kv.key())},
+                                               {"value", fact_value(kv.key(), kv.value())}});
+            }
+        }
+        sections.insert(sections.begin(), json::object{{"title", "Server"}, {"facts", general}});
+    }
+    view["sections"] = std::move(sections);
+    view["can_edit"] = ctx.principal().is_superadmin();
+    view["client"] = json::object{{"can_edit", ctx.principal().is_superadmin()}};
+    return view;
+}
 
 // ---- end of admin pages ------------------------------------------------------------------
 
@@ -1002,6 +1308,8 @@ json::object statistics_data(PageContext& ctx) {
     const auto* l = as_object(listeners);
     client["points"] = l && arr(*l, "points") ? json::value(*arr(*l, "points")) : json::array{};
     client["bucket_ms"] = l ? num(*l, "bucket_ms").value_or(60000) : 60000;
+    client["from"] = l ? num(*l, "from").value_or(0) : 0;
+    client["to"] = l ? num(*l, "to").value_or(0) : 0;
     client["plays"] = std::move(raw_plays);
     view["client"] = std::move(client);
     return view;
@@ -1093,10 +1401,14 @@ const std::array<AdminPage, 10> pages{{
      "pages/transcoders", "pages/transcoders.js", transcoders_templates},
     {"statistics", "Statistics", "statistics", Access::user, statistics_data, "pages/statistics",
      "pages/statistics.js", statistics_templates},
-    {"security", "Security", "security", Access::admin},
-    {"users", "Users", "users", Access::superadmin},
-    {"settings", "Settings", "settings", Access::admin},
-    {"account", "Account", "account", Access::user},
+    {"security", "Security", "security", Access::admin, security_data, "pages/security",
+     "pages/security.js", security_templates},
+    {"users", "Users", "users", Access::superadmin, users_data, "pages/users", "pages/users.js",
+     users_templates},
+    {"settings", "Settings", "settings", Access::admin, settings_data, "pages/settings",
+     "pages/settings.js"},
+    {"account", "Account", "account", Access::user, account_data, "pages/account",
+     "pages/account.js", account_templates},
 }};
 
 const AdminPage* find_admin_page(std::string_view slug) {

@@ -80,7 +80,7 @@ export function openDialog(dlg, values) {
     if (values) fillForm(form, values);
     clearError(form);
   }
-  dlg.showModal();
+  if (!dlg.open) dlg.showModal();
   const first = $$("input, select, textarea, button", dlg).find(
     (el) => !el.disabled && !el.readOnly && el.type !== "hidden" && !el.closest("[hidden]"),
   );
@@ -118,3 +118,15 @@ export async function busy(btn, work) {
     if (btn && btn.isConnected) btn.disabled = false;
   }
 }
+
+const pad2 = (n) => String(n).padStart(2, "0");
+
+/** "2026-12-02 05:01 UTC" from unix ms; `none` for 0 or nothing (date_label in WebUi.cpp). */
+export function dateLabel(ms, none = "—") {
+  const v = Number(ms);
+  if (!Number.isFinite(v) || v <= 0) return none;
+  const d = new Date(v);
+  return `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())} UTC`;
+}
+
+export const joined = (a) => (Array.isArray(a) ? a.filter((x) => typeof x === "string").join(", ") : "");

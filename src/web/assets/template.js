@@ -39,9 +39,12 @@ export function compile(text) {
   const fail = (offset, message) => {
     throw new SyntaxError(`${position(text, offset)}: ${message}`);
   };
+  // Text is merged into the previous text node, but never across a section's end: the text
+  // after "{{/x}}" would otherwise become part of the section.
+  let sealed = 0;
   const addText = (s) => {
     if (!s) return;
-    const last = nodes[nodes.length - 1];
+    const last = nodes.length > sealed ? nodes[nodes.length - 1] : null;
     if (last && last.kind === "text") last.text += s;
     else nodes.push({ kind: "text", text: s });
   };
@@ -89,6 +92,7 @@ export function compile(text) {
         fail(tag, `'{{/${inner}}}' does not match the open section '${section.name.join(".") || "."}'`);
       }
       section.end = nodes.length;
+      sealed = nodes.length;
       open.pop();
       continue;
     }

@@ -10,12 +10,19 @@ function niceStep(max, ticks) {
   return [1, 2, 5, 10].map((m) => m * pow).find((s) => s >= raw) || raw;
 }
 
+const MIN = 60e3;
+const TICKS = [MIN, 5 * MIN, 10 * MIN, 15 * MIN, 30 * MIN, 60 * MIN, 120 * MIN, 180 * MIN, 360 * MIN, 720 * MIN, 1440 * MIN, 2880 * MIN, 10080 * MIN];
+
+/** 3, 2.4 (bucket averages keep one decimal) */
+export const countLabel = (n) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
+
 const pad2 = (n) => String(n).padStart(2, "0");
 function timeLabel(ms, span) {
   const d = new Date(ms);
   const hm = `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
   if (span <= 86400e3) return hm;
-  return `${d.getDate()} ${d.toLocaleString(undefined, { month: "short" })}${span <= 7 * 86400e3 ? ` ${hm}` : ""}`;
+  const day = `${d.getDate()} ${d.toLocaleString(undefined, { month: "short" })}`;
+  return hm === "00:00" ? day : `${day} ${hm}`;
 }
 
 export class TimeChart {
@@ -51,8 +58,8 @@ export class TimeChart {
   geometry() {
     const w = this.box.clientWidth;
     const h = Math.max(180, Math.min(320, Math.round(w * 0.38)));
-    const max = Math.max(1, ...this.points.map((p) => p[1]));
-    const step = niceStep(max, 4);
+    const max = Math.max(4, ...this.points.map((p) => p[1]));
+    const step = Math.max(1, niceStep(max, 4)); // counts are whole numbers
     const top = Math.ceil(max / step) * step;
     const left = 12 + 8 * String(top).length;
     const plot = { x: left, y: 12, w: Math.max(10, w - left - 12), h: h - 40 };
@@ -86,18 +93,25 @@ export class TimeChart {
       c.fillStyle = css("--text-3") || "#8e8e9b";
       c.fillText(String(n), g.plot.x - 8, yy);
     }
-    // Time labels: about one per 110 px.
+    // Time labels on round times (every 5 min, 1 h, 6 h, 1 day, ...), at most one per 90 px.
     c.textAlign = "center";
     c.textBaseline = "top";
     const span = this.to - this.from;
-    const count = Math.max(2, Math.floor(g.plot.w / 110));
-    for (let i = 0; i <= count; i++) {
-      const t = this.from + (span * i) / count;
-      c.textAlign = i === 0 ? "left" : i === count ? "right" : "center";
-      c.fillText(timeLabel(t, span), g.x(t), g.plot.y + g.plot.h + 8);
+    const tick = TICKS.find((t) => span / t <= g.plot.w / 90) || TICKS[TICKS.length - 1];
+    const zone = new Date(this.from).getTimezoneOffset() * 60e3; // round in local time
+    for (let t = Math.ceil((this.from - zone) / tick) * tick + zone; t <= this.to; t += tick) {
+      const xx = g.x(t);
+      const w = c.measureText(timeLabel(t, span)).width;
+      if (xx - w / 2 < g.plot.x - 4 || xx + w / 2 > g.w) continue;
+      c.fillText(timeLabel(t, span), xx, g.plot.y + g.plot.h + 8);
     }
     const pts = this.points;
-    if (pts.length) {
+    if (!pts.length) {
+      c.textAlign = "center";
+      c.textBaseline = "middle";
+      c.fillStyle = css("--text-2") || "#b6b6c2";
+      c.fillText(`No ${this.label} data in this range yet`, g.plot.x + g.plot.w / 2, g.plot.y + g.plot.h / 2);
+    } else {
       c.beginPath();
       pts.forEach(([t, n], i) => (i ? c.lineTo(g.x(t), g.y(n)) : c.moveTo(g.x(t), g.y(n))));
       c.lineJoin = "round";
@@ -127,11 +141,11 @@ export class TimeChart {
       c.arc(xx, g.y(n), 4.5, 0, Math.PI * 2);
       c.fill();
       this.tip.hidden = false;
-      this.tip.textContent = `${new Date(t).toLocaleString([], { dateStyle: "medium", timeStyle: "short" })} · ${n} ${this.label}`;
+      this.tip.textContent = `${new Date(t).toLocaleString([], { dateStyle: "medium", timeStyle: "short" })} · ${countLabel(n)} ${this.label}`;
       const tw = this.tip.offsetWidth;
       this.tip.style.transform = `translate(${Math.round(Math.min(Math.max(0, xx - tw / 2), g.w - tw))}px, ${Math.round(Math.max(0, g.y(n) - 44))}px)`;
     } else if (this.tip) this.tip.hidden = true;
-    this.canvas.setAttribute("aria-label", pts.length ? `${this.label} over time, peak ${Math.max(...pts.map((p) => p[1]))}` : `No ${this.label} data`);
+    this.canvas.setAttribute("aria-label", pts.length ? `${this.label} over time, peak ${countLabel(Math.max(...pts.map((p) => p[1])))}` : `No ${this.label} data`);
   }
 
   pick(px) {

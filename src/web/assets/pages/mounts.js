@@ -93,10 +93,11 @@ function openMountForm(doc, define = false) {
   const title = $("[data-dialog-title]", form);
   title.textContent = doc ? (define ? `Define ${doc.name}` : `Edit ${doc.name}`) : "New mount";
   $("[data-submit]", form).textContent = editing ? "Save changes" : "Create mount";
-  form.elements.name.readOnly = Boolean(editing);
+  form.elements.name.readOnly = Boolean(doc);
   $("[data-create-only]", form).hidden = Boolean(editing);
   form.elements.password.disabled = Boolean(editing);
-  initial = doc ? fieldsOf(doc) : { name: "/", hidden: false, fallback_override: false };
+  // A new definition starts from the server's defaults (a mount being defined: just its name).
+  initial = editing ? fieldsOf(doc) : { name: doc ? doc.name : "/", hidden: false, fallback_override: true };
   openDialog(dlg, initial);
   if (editing) form.elements.stream_name.focus();
 }

@@ -2,7 +2,7 @@
 // (admins) and recently played titles, for a range of 1 h to 30 days.
 
 import { $, $$, api, decoratePlay, format, pageData, patchList, toast } from "../app.js";
-import { TimeChart } from "./chart.js";
+import { TimeChart, countLabel } from "./chart.js";
 
 const data = pageData.data || {};
 const RANGES = { "1h": 3600e3, "24h": 86400e3, "7d": 7 * 86400e3, "30d": 30 * 86400e3 };
@@ -12,11 +12,12 @@ const chartBox = $("[data-chart]");
 const chart = new TimeChart(chartBox, { label: "listeners" });
 const peak = $("[data-chart-peak]");
 
-function showPoints(points) {
-  const to = Date.now();
-  chart.set(points || [], to - RANGES[range], to);
+// The API says which span it covers (from, to); older answers do not.
+function showPoints(points, from, to) {
+  to = Number(to) || Date.now();
+  chart.set(points || [], Number(from) || to - RANGES[range], to);
   const max = Math.max(0, ...(points || []).map((p) => +p[1] || 0));
-  peak.textContent = points?.length ? `peak ${max}` : "no data yet";
+  peak.textContent = points?.length ? `peak ${countLabel(max)}` : "no data yet";
 }
 
 function setBars() {
@@ -46,7 +47,7 @@ async function load() {
   if (mine !== seq) return; // a newer choice is loading
   const failed = [listeners, sessions, agents, plays].find((r) => r.status === "rejected");
   if (failed) toast(failed.reason.message, "error");
-  if (listeners.status === "fulfilled") showPoints(listeners.value.points);
+  if (listeners.status === "fulfilled") showPoints(listeners.value.points, listeners.value.from, listeners.value.to);
   if (sessions.status === "fulfilled") {
     const s = sessions.value;
     $("[data-summary=sessions]").textContent = String(s.sessions ?? 0);
@@ -76,7 +77,7 @@ $("[data-mount]").addEventListener("change", (e) => {
   load();
 });
 
-showPoints(data.points);
+showPoints(data.points, data.from, data.to);
 setBars();
 // Keep the chart current while the page is open.
 setInterval(() => document.visibilityState === "visible" && load(), 60000);
