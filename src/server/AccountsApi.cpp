@@ -1,11 +1,6 @@
 // JSON API: login sessions, users (superadmin), API tokens (docs/API.md, "Login sessions",
 // "Users", "API tokens").
 
-#include <charconv>
-
-#include <boost/json.hpp>
-#include <fmt/format.h>
-
 #include "protocol/http/Ascii.hpp"
 #include "protocol/http/Cookies.hpp"
 #include "protocol/http/Query.hpp"
@@ -15,6 +10,13 @@
 #include "server/Accounts.hpp"
 #include "storage/Database.hpp"
 #include "util/Log.hpp"
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <optional>
 
 namespace tinyice::server {
 
@@ -80,12 +82,17 @@ void check_username(std::string_view name) {
             throw HttpError(400, "username: only letters, digits, '.', '_', '-' and '@'");
         }
     }
+    // Failed Basic logins as "source" are an encoder's wrong source password and never count
+    // toward a lockout, so no account may carry that name.
+    if (protocol::http::iequals(name, "source")) {
+        throw HttpError(400, "username: 'source' is reserved for encoders");
+    }
 }
 
 void check_password_policy(std::string_view pw) {
     if (pw.size() < Accounts::min_password_length) {
-        throw HttpError(400, fmt::format("password: at least {} characters",
-                                         Accounts::min_password_length));
+        throw HttpError(
+            400, fmt::format("password: at least {} characters", Accounts::min_password_length));
     }
     if (pw.size() > Accounts::max_password_length) {
         throw HttpError(400, "password: too long");
@@ -107,7 +114,8 @@ std::vector<std::string> read_mounts(const json::object& body) {
         }
         auto name = protocol::http::normalize_mount_path(std::string(m.as_string()));
         if (!name || *name == "/") {
-            throw HttpError(400, "mounts: '" + std::string(m.as_string()) + "' is not a mount name");
+            throw HttpError(400,
+                            "mounts: '" + std::string(m.as_string()) + "' is not a mount name");
         }
         if (std::find(out.begin(), out.end(), *name) == out.end()) {
             out.push_back(*name);
@@ -146,7 +154,7 @@ std::string cookie_token(const Request& req) {
     return {};
 }
 
-}  // namespace
+} // namespace
 
 Response Accounts::api_login(Request& req) {
     // Only JSON: a cross-site form cannot send it without a CORS preflight we never grant.
@@ -165,7 +173,8 @@ Response Accounts::api_login(Request& req) {
                                    locked ? " (address locked out)" : "");
         throw HttpError(401, "wrong user name or password");
     }
-    access_.login_succeeded(req.client_ip);
+    // A success does not clear the address's failed logins: anyone with an account could
+    // otherwise reset the count between guesses at somebody else's password.
     auto session = create_session(*who, req.client_ip, req.header("user-agent").value_or(""));
     req.principal = *who;
     audit(req, "auth", "login", who->user);
@@ -220,8 +229,8 @@ Response Accounts::api_change_password(Request& req) {
     audit(req, "users", "password_changed", req.principal.user);
     auto resp = Response::no_content();
     if (req.principal.via == http::Principal::Via::session) {
-        auto session = create_session(req.principal, req.client_ip,
-                                      req.header("user-agent").value_or(""));
+        auto session =
+            create_session(req.principal, req.client_ip, req.header("user-agent").value_or(""));
         json::object o;
         o["user"] = user_json(req.principal);
         o["csrf"] = session.csrf;
@@ -305,17 +314,22 @@ Response Accounts::api_update_user(Request& req) {
     if (id == req.principal.user_id && (u->disabled || u->role != "superadmin")) {
         throw HttpError(409, "you cannot demote or disable yourself");
     }
-    stores_.users.update(*u);
+    // Validate everything before writing anything.
+    std::optional<std::string> password_hash;
     if (body.contains("password")) {
         auto password = http::get_string(body, "password");
         check_password_policy(password);
-        stores_.users.set_password(id, security::hash_password(password));
+        password_hash = security::hash_password(password);
+    }
+    stores_.users.update(*u);
+    if (password_hash) {
+        stores_.users.set_password(id, *password_hash);
         end_sessions = true;
     }
     if (end_sessions) {
         end_user_sessions(u->username);
     } else {
-        forget_cached(u->username);  // mounts changed: re-read at the next request
+        forget_cached(u->username); // mounts changed: re-read at the next request
     }
     audit(req, "users", "user_updated", u->username);
     return Response::json(record_json(*stores_.users.get(id)));
@@ -361,7 +375,12 @@ Response Accounts::api_create_token(Request& req) {
     if (days < 0 || days > 3650) {
         throw HttpError(400, "expires_days: 0 (never) to 3650");
     }
-    if (stores_.tokens.list(req.principal.user).size() >= 100) {
+    const auto now_ms = storage::unix_ms_now();
+    const auto tokens = stores_.tokens.list(req.principal.user);
+    const auto active = std::count_if(tokens.begin(), tokens.end(), [now_ms](const auto& t) {
+        return t.revoked_at == 0 && (t.expires_at == 0 || t.expires_at > now_ms);
+    });
+    if (active >= 100) {
         throw HttpError(409, "at most 100 tokens per user; revoke unused ones");
     }
     const std::string token = std::string(token_prefix) + security::random_token(32);
@@ -375,7 +394,7 @@ Response Accounts::api_create_token(Request& req) {
     t.id = stores_.tokens.create(t);
     audit(req, "users", "token_created", name);
     auto o = token_json(t);
-    o["token"] = token;  // shown this once
+    o["token"] = token; // shown this once
     return Response::json(o, 201);
 }
 
@@ -403,7 +422,8 @@ void Accounts::register_routes(http::Router& router) {
                [this](Request& r) { return api_logout(r); });
     router.add("PUT", "/api/session/password", Access::user,
                [this](Request& r) { return api_change_password(r); });
-    router.add("GET", "/api/users", Access::superadmin, [this](Request& r) { return api_users(r); });
+    router.add("GET", "/api/users", Access::superadmin,
+               [this](Request& r) { return api_users(r); });
     router.add("POST", "/api/users", Access::superadmin,
                [this](Request& r) { return api_create_user(r); });
     router.add("PATCH", "/api/users/{id}", Access::superadmin,
@@ -417,4 +437,4 @@ void Accounts::register_routes(http::Router& router) {
                [this](Request& r) { return api_revoke_token(r); });
 }
 
-}  // namespace tinyice::server
+} // namespace tinyice::server

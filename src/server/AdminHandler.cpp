@@ -103,9 +103,7 @@ asio::awaitable<void> Server::handle_admin(tcp::socket& socket, Request& req, in
             http_counters_.auth_source.fetch_add(1, std::memory_order_relaxed);
         } else {
             http_counters_.auth_admin_login.fetch_add(1, std::memory_order_relaxed);
-            if (access_ != nullptr) {
-                access_->login_failed(req.ip, creds->user);
-            }
+            co_await note_login_failure(req.ip, creds->user);
         }
         co_await send_unauthorized(socket, status);
         co_return;

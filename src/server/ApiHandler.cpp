@@ -78,9 +78,7 @@ asio::awaitable<void> Server::handle_api(tcp::socket& socket, Request& req, int&
             r.headers.emplace_back("Allow", allow);
         } else {
             r = http::Response::error(404, "no such endpoint");
-            if (access_ != nullptr) {
-                access_->unknown_path(req.ip, req.path);
-            }
+            co_await note_unknown_path(req, req.path);
         }
         auto reply = respond(r);
         co_await send(socket, std::move(reply));
@@ -213,6 +211,40 @@ std::string Server::render_response(const http::Response& r, bool head_only) con
     return out;
 }
 
+// Lockout bookkeeping runs on the worker pool: reaching a threshold records a ban in SQLite,
+// which must not stall an event loop. Awaited, so that the ban is in force before the answer
+// that triggered it is sent.
+asio::awaitable<void> Server::note_login_failure(std::string ip, std::string user) {
+    if (access_ == nullptr) {
+        co_return;
+    }
+    AccessControl* access = access_;
+    std::function<bool()> job = [access, ip, user] {
+        return access->login_failed(ip, user);
+    };
+    co_await workers_.run<bool>(std::move(job));
+}
+
+asio::awaitable<void> Server::note_unknown_path(const Request& req, std::string path) {
+    if (access_ == nullptr) {
+        co_return;
+    }
+    // A page on another site can make a visitor's browser ask for many unknown URLs (images,
+    // scripts): such requests must not lock the visitor out. Browsers say so in Sec-Fetch-Site;
+    // scanners do not send it.
+    if (auto site = req.head.header("sec-fetch-site");
+        site && !protocol::http::iequals(*site, "same-origin") &&
+        !protocol::http::iequals(*site, "none")) {
+        co_return;
+    }
+    AccessControl* access = access_;
+    std::string ip = req.ip;
+    std::function<bool()> job = [access, ip, path] {
+        return access->unknown_path(ip, path);
+    };
+    co_await workers_.run<bool>(std::move(job));
+}
+
 asio::awaitable<std::optional<http::Principal>> Server::check_account(std::string user,
                                                                       std::string password) {
     Accounts* accounts = accounts_;
@@ -243,9 +275,7 @@ asio::awaitable<void> Server::identify(Request& req, http::Request& api) {
         } else {
             http_counters_.auth_token.fetch_add(1, std::memory_order_relaxed);
             util::logger("auth")->warn("{}: unknown or revoked API token on {}", req.ip, req.path);
-            if (access_ != nullptr) {
-                access_->login_failed(req.ip, "(api token)");
-            }
+            co_await note_login_failure(req.ip, "(api token)");
         }
         co_return;
     }
@@ -273,9 +303,7 @@ asio::awaitable<void> Server::identify(Request& req, http::Request& api) {
         http_counters_.auth_basic.fetch_add(1, std::memory_order_relaxed);
         util::logger("auth")->warn("{}: wrong credentials for user '{}' on {}", req.ip, creds->user,
                                    req.path);
-        if (access_ != nullptr) {
-            access_->login_failed(req.ip, creds->user);
-        }
+        co_await note_login_failure(req.ip, creds->user);
         co_return;
     }
     if (accounts_ == nullptr) {
@@ -300,18 +328,28 @@ asio::awaitable<void> Server::identify(Request& req, http::Request& api) {
     }
 }
 
-// Cookie sessions must prove a state-changing request comes from our own pages: the session's
-// CSRF token in X-CSRF-Token, and (when the browser sends one) an Origin of this host.
+// Browsers attach session cookies, and cached HTTP Basic credentials, to requests that other
+// sites make them send. A state-changing request with either must therefore not say it comes
+// from another site (Sec-Fetch-Site, Origin), and a cookie session must also prove it comes
+// from our own pages: the session's CSRF token in X-CSRF-Token. API tokens are never sent by a
+// browser on its own, so they need none of this.
 bool Server::csrf_ok(const Request& req, const http::Request& api) const {
     const auto& m = req.head.method;
-    if (api.principal.via != http::Principal::Via::session || m == "GET" || m == "HEAD" ||
-        m == "OPTIONS") {
+    if (m == "GET" || m == "HEAD" || m == "OPTIONS" || !api.principal.logged_in() ||
+        api.principal.via == http::Principal::Via::token) {
         return true;
     }
-    auto token = req.head.header("x-csrf-token");
-    if (!token || api.principal.csrf.empty() ||
-        !security::constant_time_equal(*token, api.principal.csrf)) {
+    if (auto site = req.head.header("sec-fetch-site");
+        site && !protocol::http::iequals(*site, "same-origin") &&
+        !protocol::http::iequals(*site, "none")) {
         return false;
+    }
+    if (api.principal.via == http::Principal::Via::session) {
+        auto token = req.head.header("x-csrf-token");
+        if (!token || api.principal.csrf.empty() ||
+            !security::constant_time_equal(*token, api.principal.csrf)) {
+            return false;
+        }
     }
     if (auto origin = req.head.header("origin")) {
         auto host = req.head.header("host").value_or("");

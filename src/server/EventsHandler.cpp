@@ -136,7 +136,8 @@ asio::awaitable<void> Server::handle_events(tcp::socket& socket, Request& req, i
     if (admin && !who.principal.logged_in()) {
         auto r = http::Response::error(401, "log in first");
         status = r.status;
-        co_await send(socket, render_response(r, false));
+        auto reply = render_response(r, false);
+        co_await send(socket, std::move(reply));
         co_return;
     }
     auto& count = admin ? admin_subscribers_ : public_subscribers_;
@@ -144,7 +145,8 @@ asio::awaitable<void> Server::handle_events(tcp::socket& socket, Request& req, i
         auto r = http::Response::error(503, "too many live-event subscribers; try again later");
         r.headers.emplace_back("Retry-After", "30");
         status = r.status;
-        co_await send(socket, render_response(r, false));
+        auto reply = render_response(r, false);
+        co_await send(socket, std::move(reply));
         co_return;
     }
     SubscriberSlot slot(count);
@@ -164,8 +166,19 @@ asio::awaitable<void> Server::handle_events(tcp::socket& socket, Request& req, i
     const std::string_view event = admin ? "stats" : "mounts";
     std::shared_ptr<const std::string> last;
     auto last_write = std::chrono::steady_clock::now();
+    auto identified = last_write;
     asio::steady_timer timer(socket.get_executor());
     while (!stopping_) {
+        // A logout, a disabled account or a changed role reaches an open feed within 30 s.
+        if (admin && std::chrono::steady_clock::now() - identified >= std::chrono::seconds(30)) {
+            http::Request again;
+            co_await identify(req, again);
+            if (!again.principal.logged_in()) {
+                co_return;
+            }
+            who.principal = std::move(again.principal);
+            identified = std::chrono::steady_clock::now();
+        }
         std::shared_ptr<const std::string> doc;
         try {
             Server* self = this;

@@ -1,9 +1,9 @@
 // Listener admission: GET/HEAD on a mount (icecast-protocol.md §2).
 
-#include <fmt/format.h>
-
 #include "server/Server.hpp"
 #include "util/Log.hpp"
+
+#include <fmt/format.h>
 
 namespace tinyice::server {
 
@@ -31,7 +31,7 @@ std::string truncated(std::string_view s, std::size_t max) {
     return std::string(s.substr(0, max));
 }
 
-}  // namespace
+} // namespace
 
 asio::awaitable<void> Server::handle_listener(tcp::socket& socket, Request& req,
                                               ConnectionSlot& slot, int& status) {
@@ -39,17 +39,14 @@ asio::awaitable<void> Server::handle_listener(tcp::socket& socket, Request& req,
     auto home = req.path.empty() ? nullptr : mounts_.find(req.path);
     if (!home) {
         // Many different unknown paths from one address is a scanner (404-scan lockout).
-        if (access_ != nullptr) {
-            access_->unknown_path(req.ip, req.path.empty() ? head.path : req.path);
-        }
-        co_await send_error(socket, 404, "The file you requested could not be found", status,
-                            true);
+        std::string unknown = req.path.empty() ? std::string(head.path) : req.path;
+        co_await note_unknown_path(req, std::move(unknown));
+        co_await send_error(socket, 404, "The file you requested could not be found", status, true);
         co_return;
     }
     auto mount = live_mount_for(home);
     if (!mount) {
-        co_await send_error(socket, 404, "The file you requested could not be found", status,
-                            true);
+        co_await send_error(socket, 404, "The file you requested could not be found", status, true);
         co_return;
     }
     // A copy: an administrator may change the live settings at any time.
@@ -130,4 +127,4 @@ asio::awaitable<void> Server::handle_listener(tcp::socket& socket, Request& req,
     co_return;
 }
 
-}  // namespace tinyice::server
+} // namespace tinyice::server

@@ -232,6 +232,9 @@ private:
     boost::asio::awaitable<void> handle_web(tcp::socket& socket, Request& req, int& status);
     // Establishes who is calling (session cookie, bearer token, Basic) into api.principal.
     boost::asio::awaitable<void> identify(Request& req, http::Request& api);
+    // Failed logins and unknown paths counted for the lockouts (on the worker pool).
+    boost::asio::awaitable<void> note_login_failure(std::string ip, std::string user);
+    boost::asio::awaitable<void> note_unknown_path(const Request& req, std::string path);
     // A user name and password checked against the accounts, on the worker pool.
     boost::asio::awaitable<std::optional<http::Principal>> check_account(std::string user,
                                                                          std::string password);

@@ -130,9 +130,17 @@ def test_csrf_is_required_for_cookie_sessions_only():
         status, _, doc = jcall(srv, "POST", "/api/mounts", body, cookie=cookie, csrf=csrf,
                                headers={"Origin": f"http://127.0.0.1:{srv.port}"})
         assert status == 201, (status, doc)
-        # Reads need no token; HTTP Basic and tokens are not cookies, so no CSRF applies.
+        # Reads need no token.
         assert jcall(srv, "GET", "/api/mounts", cookie=cookie)[0] == 200
-        assert srv.api("DELETE", "/api/mounts/csrf-test")[0] == 204
+        # Browsers also replay cached HTTP Basic credentials to cross-site requests: those are
+        # refused when the browser says where they come from; scripts (no such headers) and
+        # API tokens are not affected.
+        for cross in ({"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"}):
+            status, doc = srv.api("POST", "/api/mounts", {"name": "/basic-csrf"}, headers=cross)
+            assert status == 403, (cross, status, doc)
+        assert srv.api("GET", "/api/mounts/basic-csrf")[0] == 404
+        assert srv.api("DELETE", "/api/mounts/csrf-test",
+                       headers={"Sec-Fetch-Site": "same-origin"})[0] == 204
 
 
 def test_roles_djs_admins_and_superadmins():
@@ -174,6 +182,11 @@ def test_roles_djs_admins_and_superadmins():
         for path in ("/api/mounts", "/api/users", "/api/security/rules", "/api/audit",
                      "/api/autodj", "/api/tokens", "/metrics", "/admin/stats"):
             assert srv.request("GET", path)[0] == 401, path
+
+        # "source" is the encoders' user name (its failures never count): no account may have it.
+        status, doc = srv.api("POST", "/api/users", {"username": "source",
+                                                     "password": "long-enough-pw", "role": "dj"})
+        assert status == 400 and "reserved" in doc["error"], doc
 
         # Disabling a user ends their access at once.
         status, users = srv.api("GET", "/api/users")
@@ -271,6 +284,11 @@ def test_404_scan_lockout_and_expiry():
         # One dead URL retried by a player is not a scan.
         for _ in range(SECURITY["scan_404s"] * 2):
             assert raw(srv, "GET", "/gone.mp3", source=scanner)[0] == 404
+        assert raw(srv, "GET", "/status-json.xsl", source=scanner)[0] == 200
+        # Unknown URLs a page on another site makes a browser fetch do not count.
+        for i in range(SECURITY["scan_404s"] * 2):
+            headers = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Dest": "image"}
+            assert raw(srv, "GET", f"/pixel-{i}.png", source=scanner, headers=headers)[0] == 404
         assert raw(srv, "GET", "/status-json.xsl", source=scanner)[0] == 200
         # Many different unknown paths are.
         for path in ("/wp-login.php", "/.env", "/phpmyadmin/", "/.git/config", "/backup.zip"):
