@@ -2,6 +2,7 @@
 
 #include "server/WebUi.hpp"
 
+#include "protocol/http/Ascii.hpp"
 #include "protocol/http/Query.hpp"
 #include "util/Log.hpp"
 
@@ -196,18 +197,7 @@ std::optional<Rgb> parse_hex_colour(std::string_view s) {
     if (s.size() != 3 && s.size() != 6) {
         return std::nullopt;
     }
-    auto hex = [](char c) -> int {
-        if (c >= '0' && c <= '9') {
-            return c - '0';
-        }
-        if (c >= 'a' && c <= 'f') {
-            return c - 'a' + 10;
-        }
-        if (c >= 'A' && c <= 'F') {
-            return c - 'A' + 10;
-        }
-        return -1;
-    };
+    auto hex = [](char c) { return protocol::http::hex_value(c); };
     std::array<int, 3> v{};
     for (std::size_t i = 0; i < 3; ++i) {
         int hi = 0;
