@@ -94,6 +94,9 @@ config::Config load_or_create(const Options& opts) {
                   << "\n  /live password:   " << secrets.live_password
                   << "   (mount /live, user 'source')"
                   << "\n\nThese passwords are shown once; the config stores only their hashes.\n"
+                  << "Web studio: http://localhost:"
+                  << (cfg.listen.empty() ? 8000 : cfg.listen.front().port)
+                  << "/admin (sign in as the admin user).\n"
                   << std::endl;
         config::validate(cfg);
         return cfg;
