@@ -1,13 +1,13 @@
 #include "server/Accounts.hpp"
 
-#include <algorithm>
-
 #include "protocol/http/Ascii.hpp"
 #include "security/PasswordHash.hpp"
 #include "security/Tokens.hpp"
 #include "server/AccessControl.hpp"
 #include "storage/Database.hpp"
 #include "util/Log.hpp"
+
+#include <algorithm>
 
 namespace tinyice::server {
 
@@ -23,13 +23,10 @@ std::int64_t steady_ms() {
         .count();
 }
 
-}  // namespace
+} // namespace
 
 Accounts::Accounts(const config::Config& cfg, Stores stores, AccessControl& access)
-    : config_(cfg),
-      stores_(stores),
-      access_(access),
-      idle_(cfg.http.session_idle_minutes),
+    : config_(cfg), stores_(stores), access_(access), idle_(cfg.http.session_idle_minutes),
       max_age_(cfg.http.session_max_hours),
       // Unknown user names are checked against this, so they take as long as known ones.
       dummy_hash_(security::hash_password(security::random_token(16))) {}
@@ -121,8 +118,10 @@ std::optional<http::Principal> Accounts::from_session(std::string_view token) {
     const auto hash = security::sha256_hex(token);
     const auto now = storage::unix_ms_now();
     const auto idle_ms = std::chrono::duration_cast<std::chrono::milliseconds>(idle_).count();
+    std::uint64_t generation = 0;
     {
         std::lock_guard lock(cache_mutex_);
+        generation = cache_generation_;
         if (auto it = cache_.find(hash); it != cache_.end()) {
             auto& c = it->second;
             if (c.valid_until > steady_ms() && now < c.expires_at) {
@@ -156,6 +155,9 @@ std::optional<http::Principal> Accounts::from_session(std::string_view token) {
         touched = now;
     }
     std::lock_guard lock(cache_mutex_);
+    if (cache_generation_ != generation) {
+        return who; // a session or user was ended meanwhile: do not cache what was read before
+    }
     if (cache_.size() >= max_cached) {
         cache_.clear();
     }
@@ -171,6 +173,7 @@ void Accounts::end_session(std::string_view token) {
     {
         std::lock_guard lock(cache_mutex_);
         cache_.erase(hash);
+        ++cache_generation_;
     }
     stores_.sessions.remove(hash);
 }
@@ -181,8 +184,10 @@ std::optional<http::Principal> Accounts::from_token(std::string_view token, std:
     }
     const auto hash = security::sha256_hex(token);
     const auto now = storage::unix_ms_now();
+    std::uint64_t generation = 0;
     {
         std::lock_guard lock(cache_mutex_);
+        generation = cache_generation_;
         if (auto it = cache_.find(hash); it != cache_.end()) {
             auto& c = it->second;
             if (c.valid_until > steady_ms() && (c.expires_at == 0 || now < c.expires_at)) {
@@ -206,6 +211,9 @@ std::optional<http::Principal> Accounts::from_token(std::string_view token, std:
     who->via = http::Principal::Via::token;
     stores_.tokens.touch(rec->id, now, ip);
     std::lock_guard lock(cache_mutex_);
+    if (cache_generation_ != generation) {
+        return who; // a session or user was ended meanwhile: do not cache what was read before
+    }
     if (cache_.size() >= max_cached) {
         cache_.clear();
     }
@@ -215,6 +223,7 @@ std::optional<http::Principal> Accounts::from_token(std::string_view token, std:
 
 void Accounts::forget_cached(std::string_view username) {
     std::lock_guard lock(cache_mutex_);
+    ++cache_generation_;
     std::erase_if(cache_, [username](const auto& kv) {
         return protocol::http::iequals(kv.second.principal.user, username);
     });
@@ -230,8 +239,8 @@ std::size_t Accounts::prune_sessions() {
     return stores_.sessions.prune(storage::unix_ms_now(), idle_ms);
 }
 
-void Accounts::audit(const http::Request& req, std::string_view category,
-                     std::string_view action, std::string_view target, std::string detail) {
+void Accounts::audit(const http::Request& req, std::string_view category, std::string_view action,
+                     std::string_view target, std::string detail) {
     if (stores_.audit == nullptr) {
         return;
     }
@@ -246,4 +255,4 @@ void Accounts::audit(const http::Request& req, std::string_view category,
     stores_.audit->record(std::move(r));
 }
 
-}  // namespace tinyice::server
+} // namespace tinyice::server

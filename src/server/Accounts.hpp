@@ -8,6 +8,14 @@
 // Every method may block (SQLite, password hashing): call them on worker threads, never on an
 // event loop. Thread-safe.
 
+#include "config/Config.hpp"
+#include "http/Router.hpp"
+#include "protocol/http/Auth.hpp"
+#include "storage/AuditStore.hpp"
+#include "storage/SessionStore.hpp"
+#include "storage/TokenStore.hpp"
+#include "storage/UserStore.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <list>
@@ -16,14 +24,6 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-
-#include "config/Config.hpp"
-#include "http/Router.hpp"
-#include "protocol/http/Auth.hpp"
-#include "storage/AuditStore.hpp"
-#include "storage/SessionStore.hpp"
-#include "storage/TokenStore.hpp"
-#include "storage/UserStore.hpp"
 
 namespace tinyice::server {
 
@@ -51,9 +51,9 @@ public:
     std::optional<http::Principal> check_password(std::string_view username,
                                                   std::string_view password);
     struct Session {
-        std::string token;  // the cookie value (never stored)
+        std::string token; // the cookie value (never stored)
         std::string csrf;
-        std::int64_t expires_at = 0;  // unix ms (absolute limit)
+        std::int64_t expires_at = 0; // unix ms (absolute limit)
     };
     Session create_session(const http::Principal& who, std::string_view ip,
                            std::string_view user_agent);
@@ -107,13 +107,16 @@ private:
     // a database read each time. Short-lived; dropped on logout and user changes.
     struct Cached {
         http::Principal principal;
-        std::int64_t valid_until = 0;   // steady ms
-        std::int64_t expires_at = 0;    // unix ms: the session's absolute end
-        std::int64_t last_touch = 0;    // unix ms of the last last_seen_at write
-        std::int64_t token_id = 0;      // API tokens
+        std::int64_t valid_until = 0; // steady ms
+        std::int64_t expires_at = 0;  // unix ms: the session's absolute end
+        std::int64_t last_touch = 0;  // unix ms of the last last_seen_at write
+        std::int64_t token_id = 0;    // API tokens
     };
     std::mutex cache_mutex_;
     std::unordered_map<std::string, Cached> cache_;
+    // Bumped whenever sessions end or a user changes: a lookup that read the database before
+    // such a change does not put its (stale) principal into the cache.
+    std::uint64_t cache_generation_ = 0;
 };
 
-}  // namespace tinyice::server
+} // namespace tinyice::server

@@ -409,6 +409,7 @@ Response Accounts::api_revoke_token(Request& req) {
     {
         std::lock_guard lock(cache_mutex_);
         cache_.erase(it->token_hash);
+        ++cache_generation_;
     }
     audit(req, "users", "token_revoked", it->name);
     return Response::no_content();

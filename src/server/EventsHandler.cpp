@@ -182,8 +182,18 @@ asio::awaitable<void> Server::handle_events(tcp::socket& socket, Request& req, i
         std::shared_ptr<const std::string> doc;
         try {
             Server* self = this;
-            std::function<std::shared_ptr<const std::string>()> job = [self, admin] {
-                return self->event_document(admin);
+            // A DJ's copy is cut down to their mounts on the worker too (parsing and
+            // serialising JSON has no place on an event loop). `viewer` lives in this frame and
+            // only changes between awaits.
+            const http::Principal* viewer =
+                admin && !who.principal.is_admin() ? &who.principal : nullptr;
+            std::function<std::shared_ptr<const std::string>()> job = [self, admin, viewer] {
+                auto full = self->event_document(admin);
+                if (viewer == nullptr || !full) {
+                    return full;
+                }
+                return std::make_shared<const std::string>(
+                    json::serialize(filter_for(json::parse(*full).as_object(), *viewer)));
             };
             doc = co_await workers_.run<std::shared_ptr<const std::string>>(std::move(job));
         } catch (const std::exception& e) {
@@ -191,11 +201,7 @@ asio::awaitable<void> Server::handle_events(tcp::socket& socket, Request& req, i
         }
         std::string out;
         if (doc && (!last || *doc != *last)) {
-            std::string data = *doc;
-            if (admin && !who.principal.is_admin()) {
-                data = json::serialize(filter_for(json::parse(*doc).as_object(), who.principal));
-            }
-            out = fmt::format("event: {}\ndata: {}\n\n", event, data);
+            out = fmt::format("event: {}\ndata: {}\n\n", event, *doc);
             last = doc;
         } else if (std::chrono::steady_clock::now() - last_write >= keepalive) {
             out = ": keep-alive\n\n";

@@ -282,6 +282,13 @@ def test_admin_live_feed_has_totals_stations_and_levels():
         assert -30 < level["peak_db"] <= 0.5, level
         assert 2 < level["peak_db"] - level["rms_db"] < 4, level
         assert level["rms_db"] < level["peak_db"], level
+        # A DJ's feed holds only their own mounts.
+        status, doc = srv.api("POST", "/api/users", {"username": "feed-dj",
+                                                     "password": "feed-dj-password",
+                                                     "role": "dj", "mounts": ["/other"]})
+        assert status == 201, (status, doc)
+        name, doc = read_events(srv, "/admin/events", 1, auth=("feed-dj", "feed-dj-password"))[0]
+        assert name == "stats" and all(m["mount"] == "/other" for m in doc["mounts"]), doc
         # The feed needs a login; the public feed has no levels.
         assert srv.request("GET", "/admin/events")[0] == 401
         name, doc = read_events(srv, "/events", 1)[0]
