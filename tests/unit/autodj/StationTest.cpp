@@ -898,7 +898,10 @@ TEST_F(StationTest, ManyUnreadableFilesCostFewOpens) {
     const auto np = station.now_playing();
     EXPECT_GT(np.open_attempts, 0U);
     EXPECT_LE(np.open_attempts, 20U) << "files opened in about 3 s";
-    EXPECT_EQ(np.open_failures, np.open_attempts);
+    // Every open finished so far failed; one may still be under way (counted as an attempt,
+    // not yet as a failure) when the snapshot is taken.
+    EXPECT_LE(np.open_failures, np.open_attempts);
+    EXPECT_GE(np.open_failures + 1, np.open_attempts);
     EXPECT_LT(cpu, 0.5) << "CPU seconds used in 3 s";
     EXPECT_GT(mounts_.capture.size() - bytes_before, 40000U); // still streaming (silence)
     EXPECT_TRUE(mounts_.capture.title_list().empty());
